@@ -1,0 +1,40 @@
+"""Worldgraph's graph layer: node API, workflow format, validation, cached executor, CLI.
+
+Knows nothing about worlds or media. Typical use::
+
+    from graph import Workflow, create_executor
+
+    executor = create_executor(".")                     # built-in nodes + installed packs
+    workflow = Workflow.load("workflows/hello.json", executor.registry)
+    workflow.set_input("Width", "value", 320)           # node id, title or class name
+    result = executor.run(workflow)
+    print(result.files)                                 # {node_id: [paths written]}
+"""
+
+from .errors import (Interrupted, NodeExecutionError, RegistryError, ValidationError, WorkflowError,
+                     WorkflowFormatError, WorkflowInvalid)
+from .events import (Event, EventSink, Interrupt, NodeCached, NodeDone, NodeFailed, NodeProgress,
+                     NodeStarted, RunDone, RunInterrupted, RunStarted)
+from .executor import Executor, RunResult
+from .node import (CONTEXT_ITEMS, MISSING, Bool, Choice, Expand, Float, Input, Int, Node, NodeResult,
+                   NodeSchema, Output, Ref, Seed, Socket, String, SubNode)
+from .paths import PathOutsideFolder, Paths
+from .plugins import load_registry
+from .registry import NodeRegistry
+from .runtime import create_executor
+from .store import ArrayStore, ContentStore, DiskTier, MemoryTier
+from .types import ANY, AUDIO, BOOLEAN, COMBO, FLOAT, IMAGE, INT, LATENT, STRING, VIDEO, WORLD
+from .validation import Plan, check, plan
+from .workflow import CURRENT_VERSION, Link, Workflow, WorkflowNode
+
+__all__ = [
+    "ANY", "AUDIO", "BOOLEAN", "COMBO", "CONTEXT_ITEMS", "CURRENT_VERSION", "FLOAT", "IMAGE", "INT",
+    "LATENT", "MISSING", "STRING", "VIDEO", "WORLD",
+    "ArrayStore", "Bool", "Choice", "ContentStore", "DiskTier", "Event", "EventSink", "Executor",
+    "Expand", "Float", "Input", "Int", "Interrupt", "Interrupted", "Link", "MemoryTier", "Node",
+    "NodeCached", "NodeDone", "NodeExecutionError", "NodeFailed", "NodeProgress", "NodeRegistry",
+    "NodeResult", "NodeSchema", "NodeStarted", "Output", "PathOutsideFolder", "Paths", "Plan", "Ref",
+    "RegistryError", "RunDone", "RunInterrupted", "RunResult", "RunStarted", "Seed", "Socket",
+    "String", "SubNode", "ValidationError", "Workflow", "WorkflowError", "WorkflowFormatError",
+    "WorkflowInvalid", "WorkflowNode", "check", "create_executor", "load_registry", "plan",
+]

@@ -1,0 +1,297 @@
+"""The node-definition API: what a node declares (its schema) and what its ``run`` returns.
+
+A node is a class with a ``schema`` and a ``run`` method::
+
+    class Add(Node):
+        schema = NodeSchema(
+            name="Add", category="math",
+            inputs=(Int("a"), Int("b", default=1)),
+            outputs=(Output("sum", INT),),
+        )
+
+        def run(self, a: int, b: int) -> tuple[int]:
+            return (a + b,)
+
+``run`` receives every input by name (plus the context items the schema asks for, see
+``CONTEXT_ITEMS``) and returns a tuple with one value per output, a ``NodeResult`` (outputs and a UI
+payload), or an ``Expand`` (a subgraph that computes the outputs).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from .errors import RegistryError
+from .types import BOOLEAN, COMBO, FLOAT, INT, STRING
+
+if TYPE_CHECKING:
+    from .paths import Paths
+
+
+class _Missing:
+    def __repr__(self) -> str:
+        return "MISSING"
+
+
+#: Marks an input without a default value.
+MISSING: Any = _Missing()
+
+#: Context a node may ask for; each is passed to ``run`` as a keyword argument of that name.
+#: ``node_id``: its id in the workflow; ``workflow``: the ``Workflow`` being run; ``progress``: a
+#: ``progress(value, maximum)`` callable that also honours interrupts; ``store``: the shared
+#: content-addressed store (``get``/``put``/``contains``); ``paths``: the run's folders.
+CONTEXT_ITEMS = frozenset({"node_id", "workflow", "progress", "store", "paths"})
+
+
+@dataclass(frozen=True)
+class Input:
+    """One named input. Widget types (INT, FLOAT, STRING, BOOLEAN, COMBO) may hold constants."""
+
+    name: str
+    type: str
+    default: Any = MISSING
+    min: float | None = None
+    max: float | None = None
+    step: float | None = None
+    choices: tuple[str, ...] | None = None
+    multiline: bool = False
+    optional: bool = False
+    lazy: bool = False
+    tooltip: str = ""
+    display: str | None = None
+    randomize: bool = False
+    force_input: bool = False
+
+    @property
+    def has_default(self) -> bool:
+        return self.default is not MISSING
+
+    def options(self) -> dict[str, Any]:
+        """The option dict of ComfyUI's object_info for this input (only what is set)."""
+        options: dict[str, Any] = {}
+        if self.has_default:
+            options["default"] = self.default
+        for key in ("min", "max", "step", "display"):
+            value = getattr(self, key)
+            if value is not None:
+                options[key] = value
+        flags = {
+            "multiline": self.multiline,
+            "lazy": self.lazy,
+            "forceInput": self.force_input,
+            "control_after_generate": self.randomize,
+        }
+        options.update({key: True for key, on in flags.items() if on})
+        if self.tooltip:
+            options["tooltip"] = self.tooltip
+        return options
+
+
+@dataclass(frozen=True)
+class Output:
+    name: str
+    type: str
+    tooltip: str = ""
+    is_list: bool = False
+
+
+def Int(name: str, default: int = 0, *, min: int | None = None, max: int | None = None,
+        step: int | None = None, **more: Any) -> Input:
+    return Input(name, INT, default, min=min, max=max, step=step, **more)
+
+
+def Float(name: str, default: float = 0.0, *, min: float | None = None, max: float | None = None,
+          step: float | None = None, **more: Any) -> Input:
+    return Input(name, FLOAT, default, min=min, max=max, step=step, **more)
+
+
+def String(name: str, default: str = "", *, multiline: bool = False, **more: Any) -> Input:
+    return Input(name, STRING, default, multiline=multiline, **more)
+
+
+def Bool(name: str, default: bool = False, **more: Any) -> Input:
+    return Input(name, BOOLEAN, default, **more)
+
+
+def Choice(name: str, choices: Sequence[str], default: str | None = None, **more: Any) -> Input:
+    choices = tuple(choices)
+    return Input(name, COMBO, choices[0] if default is None and choices else default,
+                 choices=choices, **more)
+
+
+def Seed(name: str = "seed", default: int = 0, **more: Any) -> Input:
+    """A seed: a non-negative 64-bit integer the editor can randomise after each run."""
+    return Input(name, INT, default, min=0, max=2**64 - 1, randomize=True, **more)
+
+
+def Socket(name: str, type: str, **more: Any) -> Input:
+    """An input that can only be connected (no widget)."""
+    return Input(name, type, **more)
+
+
+@dataclass(frozen=True)
+class NodeSchema:
+    name: str
+    inputs: tuple[Input, ...] = ()
+    outputs: tuple[Output, ...] = ()
+    display_name: str = ""
+    category: str = "misc"
+    description: str = ""
+    output_node: bool = False
+    context: tuple[str, ...] = ()
+    #: Part of every cache key: bump it when the node's results change for the same inputs.
+    version: str = "1"
+    #: False: run every time (its key changes each run, so everything downstream runs too).
+    cacheable: bool = True
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "inputs", tuple(self.inputs))
+        object.__setattr__(self, "outputs", tuple(self.outputs))
+        object.__setattr__(self, "context", tuple(self.context))
+        if not self.display_name:
+            object.__setattr__(self, "display_name", self.name)
+
+    def input(self, name: str) -> Input | None:
+        return next((spec for spec in self.inputs if spec.name == name), None)
+
+    def output_index(self, name: str) -> int | None:
+        return next((i for i, spec in enumerate(self.outputs) if spec.name == name), None)
+
+    def check(self) -> None:
+        """Refuse schemas that could never run: duplicate names, bad defaults, unknown context."""
+        where = f"node {self.name!r}"
+        if not self.name or not self.name.strip():
+            raise RegistryError("a node needs a non-empty name")
+        for kind, names in (("input", [i.name for i in self.inputs]), ("output", [o.name for o in self.outputs])):
+            duplicates = sorted({n for n in names if names.count(n) > 1})
+            if duplicates:
+                raise RegistryError(f"{where}: duplicate {kind} name(s) {duplicates}")
+        unknown_context = sorted(set(self.context) - CONTEXT_ITEMS)
+        if unknown_context:
+            raise RegistryError(f"{where}: unknown context {unknown_context}; known: {sorted(CONTEXT_ITEMS)}")
+        clashes = sorted(set(self.context) & {i.name for i in self.inputs})
+        if clashes:
+            raise RegistryError(f"{where}: input name(s) {clashes} clash with context items")
+        for spec in self.inputs:
+            _check_input(where, spec)
+
+
+def _check_input(where: str, spec: Input) -> None:
+    if spec.type == COMBO and not spec.choices:
+        raise RegistryError(f"{where}: choice input {spec.name!r} needs at least one choice")
+    if spec.min is not None and spec.max is not None and spec.min > spec.max:
+        raise RegistryError(f"{where}: input {spec.name!r} has min {spec.min} > max {spec.max}")
+    if spec.has_default and spec.type in (INT, FLOAT, STRING, BOOLEAN, COMBO):
+        problem = check_constant(spec, spec.default)
+        if problem:
+            raise RegistryError(f"{where}: default of input {spec.name!r} {problem}")
+
+
+def check_constant(spec: Input, value: Any) -> str | None:
+    """Why ``value`` is not acceptable for widget input ``spec``, or None when it is."""
+    shown = _show(value)
+    if spec.type == INT:
+        if isinstance(value, bool) or not isinstance(value, int):
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            else:
+                return f"= {shown} must be an integer"
+    elif spec.type == FLOAT:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            return f"= {shown} must be a number"
+        if not math.isfinite(value):
+            return f"= {shown} must be a finite number"
+    elif spec.type == STRING:
+        if not isinstance(value, str):
+            return f"= {shown} must be text"
+    elif spec.type == BOOLEAN:
+        if not isinstance(value, bool):
+            return f"= {shown} must be true or false"
+    elif spec.type == COMBO:
+        if value not in (spec.choices or ()):
+            listed = ", ".join(repr(c) for c in (spec.choices or ())[:12])
+            return f"= {shown} is not one of the choices ({listed})"
+        return None
+    if spec.type in (INT, FLOAT):
+        if spec.min is not None and value < spec.min:
+            return f"= {shown} must be >= {spec.min}"
+        if spec.max is not None and value > spec.max:
+            return f"= {shown} must be <= {spec.max}"
+    return None
+
+
+def coerce_constant(spec: Input, value: Any) -> Any:
+    """The value a node receives for an accepted constant (integral floats become ints)."""
+    if spec.type == INT and isinstance(value, float):
+        return int(value)
+    if spec.type == FLOAT and isinstance(value, int):
+        return float(value)
+    return value
+
+
+def _show(value: Any) -> str:
+    text = repr(value) if isinstance(value, str) else str(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+@dataclass(frozen=True)
+class NodeResult:
+    """Outputs plus a UI payload (e.g. ``{"images": [{"filename", "subfolder", "type"}]}``)."""
+
+    outputs: tuple[Any, ...] = ()
+    ui: Mapping[str, Any] | None = None
+
+
+@dataclass(frozen=True)
+class Ref:
+    """Inside an ``Expand``: output ``output`` of the subgraph node ``node``."""
+
+    node: str
+    output: str
+
+
+@dataclass(frozen=True)
+class SubNode:
+    class_type: str
+    inputs: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Expand:
+    """Replace this node by a subgraph at run time; ``outputs`` has one ``Ref`` per output.
+
+    Inputs of subgraph nodes are constants (any value, e.g. an array this node received) or
+    ``Ref``s to other subgraph nodes.
+    """
+
+    nodes: Mapping[str, SubNode]
+    outputs: tuple[Ref, ...]
+    ui: Mapping[str, Any] | None = None
+
+
+class Node:
+    """Base class of node definitions. One instance runs one node of one run."""
+
+    schema: ClassVar[NodeSchema]
+
+    def run(self, **inputs: Any) -> tuple[Any, ...] | NodeResult | Expand:
+        raise NotImplementedError(f"{type(self).__name__}.run")
+
+    def needed_lazy(self, **inputs: Any) -> Sequence[str]:
+        """Which lazy inputs must be evaluated, given the values known so far.
+
+        Lazy inputs not yet evaluated are passed as None. The default asks for all of them.
+        """
+        return [spec.name for spec in self.schema.inputs if spec.lazy and inputs.get(spec.name) is None]
+
+    @classmethod
+    def fingerprint(cls, paths: Paths, **constants: Any) -> Any:
+        """Extra JSON-able state that makes results differ for the same inputs (e.g. a file hash).
+
+        Receives the run's folders and the node's constant inputs. Part of the cache key; ``None``
+        means nothing extra.
+        """
+        return None

@@ -1,0 +1,220 @@
+"""The one content-addressed store: a byte-budgeted memory LRU over a safetensors disk tier.
+
+Node outputs and time segments share it. Other layers see only the tiny ``ArrayStore`` protocol
+(``get``/``put``/``contains``), so a world or media library can reuse a cached segment without
+knowing who cached it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import os
+import sys
+import threading
+import time
+from collections import OrderedDict
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+from safetensors import SafetensorError
+from safetensors.numpy import load as load_safetensors
+from safetensors.numpy import save as save_safetensors
+
+from .codecs import CodecRegistry, NotEncodable
+from .files import TEMP_PREFIX, atomic_write_bytes
+
+log = logging.getLogger(__name__)
+
+_TREE_KEY = "worldgraph.tree"
+_KEY_KEY = "worldgraph.key"
+
+
+class ArrayStore(Protocol):
+    """What ``world/`` and ``media/`` may rely on."""
+
+    def get(self, key: str) -> Any | None: ...
+
+    def put(self, key: str, value: Any) -> None: ...
+
+    def contains(self, key: str) -> bool: ...
+
+
+def estimate_bytes(value: Any, _depth: int = 0) -> int:
+    """Roughly how much memory ``value`` holds; arrays and tensors dominate."""
+    nbytes = getattr(value, "nbytes", None)
+    if isinstance(nbytes, int):
+        return nbytes
+    torch = sys.modules.get("torch")
+    if torch is not None and isinstance(value, torch.Tensor):
+        return value.element_size() * value.nelement()
+    if _depth < 6 and isinstance(value, (list, tuple, set, frozenset)):
+        return 64 + sum(estimate_bytes(item, _depth + 1) for item in value)
+    if _depth < 6 and isinstance(value, dict):
+        return 64 + sum(estimate_bytes(k, _depth + 1) + estimate_bytes(v, _depth + 1) for k, v in value.items())
+    if _depth < 6 and hasattr(value, "__dict__"):
+        return 64 + estimate_bytes(vars(value), _depth + 1)
+    return sys.getsizeof(value)
+
+
+class MemoryTier:
+    """Least-recently-used values within a byte budget. Thread-safe."""
+
+    def __init__(self, budget_bytes: int) -> None:
+        self.budget_bytes = budget_bytes
+        self._items: OrderedDict[str, tuple[Any, int]] = OrderedDict()
+        self._used = 0
+        self._lock = threading.Lock()
+
+    @property
+    def used_bytes(self) -> int:
+        return self._used
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def get(self, key: str) -> Any | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None:
+                return None
+            self._items.move_to_end(key)
+            return item[0]
+
+    def contains(self, key: str) -> bool:
+        return key in self._items
+
+    def put(self, key: str, value: Any) -> None:
+        size = estimate_bytes(value)
+        with self._lock:
+            old = self._items.pop(key, None)
+            if old is not None:
+                self._used -= old[1]
+            if size > self.budget_bytes:
+                return
+            self._items[key] = (value, size)
+            self._used += size
+            while self._used > self.budget_bytes:
+                _, (_, evicted) = self._items.popitem(last=False)
+                self._used -= evicted
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+            self._used = 0
+
+
+class DiskTier:
+    """Values with arrays, as safetensors files named by a hash of their key; survives restarts."""
+
+    STALE_TEMP_SECONDS = 3600
+
+    def __init__(self, root: str | os.PathLike[str], codecs: CodecRegistry,
+                 budget_bytes: int | None = None) -> None:
+        self.root = Path(root)
+        self.codecs = codecs
+        self.budget_bytes = budget_bytes
+        self._puts_since_prune = 0
+
+    def path_for(self, key: str) -> Path:
+        digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
+        return self.root / digest[:2] / f"{digest}.safetensors"
+
+    def contains(self, key: str) -> bool:
+        return self.path_for(key).is_file()
+
+    def get(self, key: str) -> Any | None:
+        path = self.path_for(key)
+        try:
+            data = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            arrays, metadata = _load_with_metadata(data)
+            if metadata.get(_KEY_KEY) != key:
+                return None
+            value = self.codecs.decode(arrays, json.loads(metadata[_TREE_KEY]))
+        except (SafetensorError, KeyError, ValueError, NotEncodable, OSError) as error:
+            log.warning("dropping unreadable cache file %s: %s", path, error)
+            path.unlink(missing_ok=True)
+            return None
+        os.utime(path)
+        return value
+
+    def put(self, key: str, value: Any, require_arrays: bool = True) -> bool:
+        """Write ``value`` if every part is encodable and (unless not required) it holds an array.
+
+        Values of plain scalars are cheaper to recompute than to write, so they stay in memory.
+        """
+        try:
+            arrays, tree = self.codecs.encode(value)
+        except NotEncodable as reason:
+            log.debug("not caching %s on disk: %s", key, reason)
+            return False
+        if require_arrays and not arrays:
+            return False
+        metadata = {_TREE_KEY: json.dumps(tree), _KEY_KEY: key}
+        atomic_write_bytes(self.path_for(key), save_safetensors(arrays, metadata=metadata))
+        self._puts_since_prune += 1
+        if self.budget_bytes is not None and self._puts_since_prune >= 32:
+            self.prune()
+        return True
+
+    def prune(self) -> int:
+        """Delete stale temporary files and, over budget, the least recently used entries."""
+        self._puts_since_prune = 0
+        entries: list[tuple[float, int, Path]] = []
+        now = time.time()
+        for path in self.root.glob("*/*"):
+            try:
+                stat = path.stat()
+            except FileNotFoundError:
+                continue
+            if path.name.startswith(TEMP_PREFIX):
+                if now - stat.st_mtime > self.STALE_TEMP_SECONDS:
+                    path.unlink(missing_ok=True)
+                continue
+            entries.append((stat.st_mtime, stat.st_size, path))
+        total = sum(size for _, size, _ in entries)
+        removed = 0
+        if self.budget_bytes is None:
+            return removed
+        for _, size, path in sorted(entries):
+            if total <= self.budget_bytes:
+                break
+            path.unlink(missing_ok=True)
+            total -= size
+            removed += 1
+        return removed
+
+
+def _load_with_metadata(data: bytes) -> tuple[dict[str, np.ndarray], dict[str, str]]:
+    header_size = int.from_bytes(data[:8], "little")
+    header = json.loads(data[8 : 8 + header_size])
+    return load_safetensors(data), header.get("__metadata__") or {}
+
+
+class ContentStore:
+    """Memory first, then disk. ``put`` keeps everything in memory and persists what it can."""
+
+    def __init__(self, memory: MemoryTier, disk: DiskTier | None = None) -> None:
+        self.memory = memory
+        self.disk = disk
+
+    def get(self, key: str) -> Any | None:
+        value = self.memory.get(key)
+        if value is None and self.disk is not None:
+            value = self.disk.get(key)
+            if value is not None:
+                self.memory.put(key, value)
+        return value
+
+    def put(self, key: str, value: Any, persist: bool = True, require_arrays: bool = True) -> None:
+        self.memory.put(key, value)
+        if persist and self.disk is not None:
+            self.disk.put(key, value, require_arrays)
+
+    def contains(self, key: str) -> bool:
+        return self.memory.contains(key) or (self.disk is not None and self.disk.contains(key))

@@ -1,0 +1,247 @@
+"""Validation before anything runs, and the execution plan it yields.
+
+Every problem is collected (never only the first): unknown classes, missing inputs, links to
+missing nodes or outputs, type mismatches, values out of range or not among the choices, cycles
+(found iteratively, so a 10,000-node chain is fine) and a workflow with nothing to output.
+Only the nodes the requested outputs need are checked, as only they will run; unknown classes are
+reported anywhere, since such a node might be a missing output.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ValidationError, WorkflowInvalid
+from .node import Input, Node, check_constant, coerce_constant
+from .registry import NodeRegistry
+from .types import ANY, WIDGET_TYPES
+from .workflow import Link, Workflow
+
+
+@dataclass(frozen=True)
+class PlannedNode:
+    node_id: str
+    node_class: type[Node]
+    #: Constant inputs after defaults and coercion (unlinked inputs only).
+    constants: dict[str, Any]
+    #: Linked inputs: input name -> link.
+    links: dict[str, Link]
+
+    @property
+    def class_type(self) -> str:
+        return self.node_class.schema.name
+
+
+@dataclass(frozen=True)
+class Plan:
+    targets: list[str]
+    #: Topological order of every node the targets may need (lazy branches included).
+    order: list[str]
+    nodes: dict[str, PlannedNode]
+    warnings: list[ValidationError] = field(default_factory=list)
+
+
+class _Checker:
+    def __init__(self, workflow: Workflow, registry: NodeRegistry) -> None:
+        self.workflow = workflow
+        self.registry = registry
+        self.errors: list[ValidationError] = []
+        self.warnings: list[ValidationError] = []
+
+    def error(self, node_id: str | None, message: str, input: str | None = None, kind: str = "invalid") -> None:
+        self.errors.append(ValidationError(message, node_id, self.class_of(node_id), input, kind))
+
+    def class_of(self, node_id: str | None) -> str | None:
+        node = self.workflow.nodes.get(node_id) if node_id is not None else None
+        return node.class_type if node else None
+
+    def node_class(self, node_id: str) -> type[Node] | None:
+        node = self.workflow.nodes.get(node_id)
+        return self.registry.get(node.class_type) if node and node.class_type in self.registry else None
+
+    def check_classes(self) -> None:
+        for node_id, node in self.workflow.nodes.items():
+            if node.class_type not in self.registry:
+                self.error(node_id, f"unknown node class {node.class_type!r}{self.registry.suggest(node.class_type)}",
+                           kind="unknown_class")
+
+    def targets(self, outputs: Sequence[str] | None) -> list[str]:
+        if outputs is None:
+            found = [i for i in self.workflow.nodes if (c := self.node_class(i)) and c.schema.output_node]
+            if not found and not self.errors:
+                self.error(None, "the workflow has no output node: add a Save or Preview node", kind="no_output")
+            return found
+        targets = []
+        for node_id in outputs:
+            node_class = self.node_class(node_id)
+            if node_id not in self.workflow.nodes:
+                self.error(None, f"requested output node {node_id!r} does not exist", kind="no_output")
+            elif node_class is not None and not node_class.schema.output_node:
+                self.error(node_id, "was requested as an output but is not an output node", kind="no_output")
+            elif node_class is not None:
+                targets.append(node_id)
+        if not outputs:
+            self.error(None, "no output nodes were requested", kind="no_output")
+        return targets
+
+    def incoming_links(self) -> dict[str, dict[str, Link]]:
+        incoming: dict[str, dict[str, Link]] = {}
+        for link in self.workflow.links:
+            if link.target not in self.workflow.nodes:
+                self.error(None, f"a link from node {link.source} points to node {link.target}, which does not exist",
+                           kind="bad_link")
+                continue
+            if link.source not in self.workflow.nodes:
+                self.error(link.target, f"is linked to node {link.source}, which does not exist", link.input,
+                           kind="bad_link")
+                continue
+            into = incoming.setdefault(link.target, {})
+            if link.input in into:
+                self.error(link.target, "has more than one link; an input takes one", link.input, kind="bad_link")
+                continue
+            into[link.input] = link
+        return incoming
+
+    def needed(self, targets: list[str], incoming: dict[str, dict[str, Link]]) -> list[str]:
+        seen: dict[str, None] = {}
+        stack = list(targets)
+        while stack:
+            node_id = stack.pop()
+            if node_id in seen:
+                continue
+            seen[node_id] = None
+            stack.extend(link.source for link in incoming.get(node_id, {}).values())
+        return [node_id for node_id in self.workflow.nodes if node_id in seen]
+
+    def check_node(self, node_id: str, links: dict[str, Link]) -> PlannedNode | None:
+        node_class = self.node_class(node_id)
+        if node_class is None:
+            return None
+        schema = node_class.schema
+        for name, link in links.items():
+            spec = schema.input(name)
+            if spec is None:
+                self.error(node_id, f"is linked but {schema.name} has no such input", name, kind="bad_link")
+            else:
+                self.check_link(node_id, spec, link)
+        constants: dict[str, Any] = {}
+        given = self.workflow.nodes[node_id].inputs
+        for spec in schema.inputs:
+            if spec.name in links:
+                continue
+            if spec.name in given:
+                self.check_value(node_id, spec, given[spec.name], constants)
+            elif spec.has_default:
+                constants[spec.name] = spec.default
+            elif not spec.optional:
+                needs = "has no value" if spec.type in WIDGET_TYPES else f"({spec.type}) is not connected"
+                self.error(node_id, f"is required but {needs}", spec.name, kind="missing_input")
+        for name in given:
+            if schema.input(name) is None:
+                self.warnings.append(ValidationError(f"is not an input of {schema.name}; ignored",
+                                                     node_id, schema.name, name, kind="unknown_input"))
+        return PlannedNode(node_id, node_class, constants, links)
+
+    def check_link(self, node_id: str, spec: Input, link: Link) -> None:
+        source_class = self.node_class(link.source)
+        if source_class is None:
+            return  # the unknown class is reported on its own node
+        source_schema = source_class.schema
+        index = source_schema.output_index(link.output)
+        source = f"node {link.source} ({source_schema.name})"
+        if index is None:
+            names = ", ".join(o.name for o in source_schema.outputs) or "none"
+            self.error(node_id, f"is linked to output {link.output!r} of {source}, which has no such output "
+                       f"(outputs: {names})", spec.name, kind="bad_link")
+            return
+        produced = source_schema.outputs[index].type
+        if not self.registry.types.compatible(produced, spec.type):
+            self.error(node_id, f"expects {spec.type} but is linked to output {link.output!r} of {source}, "
+                       f"which gives {produced}", spec.name, kind="type_mismatch")
+
+    def check_value(self, node_id: str, spec: Input, value: Any, constants: dict[str, Any]) -> None:
+        if spec.type in WIDGET_TYPES:
+            problem = check_constant(spec, value)
+            if problem:
+                self.error(node_id, problem, spec.name, kind="bad_value")
+            else:
+                constants[spec.name] = coerce_constant(spec, value)
+        elif spec.type == ANY:
+            constants[spec.name] = value
+        else:
+            self.error(node_id, f"({spec.type}) cannot hold a typed-in value; connect it to a node that "
+                       f"gives {spec.type}", spec.name, kind="bad_value")
+
+    def order(self, needed: list[str], planned: dict[str, PlannedNode]) -> list[str]:
+        """Kahn's algorithm over the needed nodes; cycles are reported with their path."""
+        indegree = {node_id: 0 for node_id in needed}
+        children: dict[str, list[str]] = {node_id: [] for node_id in needed}
+        for node_id in needed:
+            for link in planned[node_id].links.values() if node_id in planned else ():
+                if link.source in indegree:
+                    indegree[node_id] += 1
+                    children[link.source].append(node_id)
+        ready = deque(node_id for node_id in needed if indegree[node_id] == 0)
+        order: list[str] = []
+        while ready:
+            node_id = ready.popleft()
+            order.append(node_id)
+            for child in children[node_id]:
+                indegree[child] -= 1
+                if indegree[child] == 0:
+                    ready.append(child)
+        if len(order) < len(needed):
+            self.report_cycles({n for n in needed if indegree[n] > 0}, planned)
+        return order
+
+    def report_cycles(self, stuck: set[str], planned: dict[str, PlannedNode]) -> None:
+        reported: set[str] = set()
+        for start in sorted(stuck):
+            if start in reported:
+                continue
+            path, position = [start], {start: 0}
+            while True:
+                parents = [l.source for l in planned[path[-1]].links.values() if l.source in stuck]
+                nxt = parents[0]
+                if nxt in position:
+                    cycle = path[position[nxt]:]
+                    break
+                position[nxt] = len(path)
+                path.append(nxt)
+            if reported.isdisjoint(cycle):
+                shown = " <- ".join([*cycle, cycle[0]])
+                self.error(cycle[0], f"is part of a cycle: {shown}", kind="cycle")
+            reported.update(path)
+
+
+def plan(workflow: Workflow, registry: NodeRegistry, outputs: Sequence[str] | None = None) -> Plan:
+    """Check ``workflow`` for running ``outputs`` (default: every output node).
+
+    Raises ``WorkflowInvalid`` with all problems found.
+    """
+    checker = _Checker(workflow, registry)
+    checker.check_classes()
+    targets = checker.targets(outputs)
+    incoming = checker.incoming_links()
+    needed = checker.needed(targets, incoming)
+    planned = {}
+    for node_id in needed:
+        node = checker.check_node(node_id, incoming.get(node_id, {}))
+        if node is not None:
+            planned[node_id] = node
+    order = checker.order([n for n in needed if n in planned], planned)
+    if checker.errors:
+        raise WorkflowInvalid(checker.errors)
+    return Plan(targets, order, planned, checker.warnings)
+
+
+def check(workflow: Workflow, registry: NodeRegistry, outputs: Sequence[str] | None = None) -> list[ValidationError]:
+    """All problems of ``workflow`` (empty when it can run)."""
+    try:
+        plan(workflow, registry, outputs)
+    except WorkflowInvalid as invalid:
+        return invalid.errors
+    return []

@@ -1,0 +1,15 @@
+"""Worldgraph's built-in nodes: thin definitions that map inputs to library calls.
+
+``register(registry)`` is the ``builtin`` entry point of the ``worldgraph.nodes`` group.
+"""
+
+from __future__ import annotations
+
+from graph import NodeRegistry
+
+from . import image, logic, math, primitives
+
+
+def register(registry: NodeRegistry) -> None:
+    for module in (primitives, math, logic, image):
+        registry.register_all(module.NODES, source="builtin")

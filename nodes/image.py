@@ -1,0 +1,102 @@
+"""Images: load from the input folder, make, save (with the workflow embedded) and preview."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import numpy as np
+
+from graph import IMAGE, Bool, Int, Node, NodeResult, NodeSchema, Output, Paths, Socket, String, Workflow
+from graph.files import atomic_write_bytes
+from graph.paths import next_numbered_file
+from media.image import decode_image, encode_png, solid_frames
+
+#: The PNG text chunk that carries the workflow.
+WORKFLOW_CHUNK = "workflow"
+
+
+class LoadImage(Node):
+    schema = NodeSchema(
+        name="LoadImage", display_name="Load image", category="image",
+        description="Reads an image (all frames of an animation) from the input folder.",
+        inputs=(String("image", "", tooltip="file name inside the input folder"),),
+        outputs=(Output("image", IMAGE),), context=("paths",),
+    )
+
+    @classmethod
+    def fingerprint(cls, paths: Paths, **constants: Any) -> str:
+        return hashlib.sha256(paths.resolve("input", constants["image"]).read_bytes()).hexdigest()
+
+    def run(self, image: str, paths: Paths) -> tuple[np.ndarray]:
+        path = paths.resolve("input", image)
+        if not path.is_file():
+            raise FileNotFoundError(f"input 'image' = {image!r}: no such file in {paths.input}")
+        return (decode_image(path),)
+
+
+class EmptyImage(Node):
+    schema = NodeSchema(
+        name="EmptyImage", display_name="Empty image", category="image",
+        description="Frames of one colour.",
+        inputs=(
+            Int("width", 512, min=1, max=8192, step=8), Int("height", 512, min=1, max=8192, step=8),
+            Int("batch", 1, min=1, max=4096),
+            Int("red", 0, min=0, max=255, display="slider"), Int("green", 0, min=0, max=255, display="slider"),
+            Int("blue", 0, min=0, max=255, display="slider"),
+        ),
+        outputs=(Output("image", IMAGE),),
+    )
+
+    def run(self, width: int, height: int, batch: int, red: int, green: int, blue: int) -> tuple[np.ndarray]:
+        return (solid_frames(width, height, (red, green, blue), batch),)
+
+
+def _save_frames(images: np.ndarray, folder_kind: str, prefix: str, paths: Paths,
+                 text: dict[str, str]) -> list[dict[str, str]]:
+    _check_frames(images)
+    folder = paths.folder(folder_kind)
+    saved = []
+    for frame in images:
+        subfolder, filename = next_numbered_file(folder, prefix, "png")
+        atomic_write_bytes(paths.resolve(folder_kind, filename, subfolder), encode_png(frame, text))
+        saved.append({"filename": filename, "subfolder": subfolder, "type": folder_kind})
+    return saved
+
+
+def _check_frames(images: Any) -> None:
+    if not isinstance(images, np.ndarray) or images.dtype != np.uint8 or images.ndim != 4 or images.shape[3] != 3:
+        shown = f"{images.dtype} {list(images.shape)}" if isinstance(images, np.ndarray) else type(images).__name__
+        raise TypeError(f"input 'images' must be uint8 frames [N,H,W,3], got {shown}")
+
+
+class SaveImage(Node):
+    schema = NodeSchema(
+        name="SaveImage", display_name="Save image", category="image",
+        description="Writes each frame as a PNG in the output folder, with the workflow embedded.",
+        inputs=(
+            Socket("images", IMAGE),
+            String("filename_prefix", "worldgraph", tooltip="may start with a subfolder: renders/shot"),
+            Bool("embed_workflow", True, tooltip="store the workflow in the PNG so the editor can reopen it"),
+        ),
+        output_node=True, context=("paths", "workflow"),
+    )
+
+    def run(self, images: np.ndarray, filename_prefix: str, embed_workflow: bool, paths: Paths,
+            workflow: Workflow) -> NodeResult:
+        text = {WORKFLOW_CHUNK: workflow.to_json(indent=None)} if embed_workflow else {}
+        return NodeResult((), {"images": _save_frames(images, "output", filename_prefix, paths, text)})
+
+
+class PreviewImage(Node):
+    schema = NodeSchema(
+        name="PreviewImage", display_name="Preview image", category="image",
+        description="Shows frames in the editor (temporary files, not kept as outputs).",
+        inputs=(Socket("images", IMAGE),), output_node=True, context=("paths",),
+    )
+
+    def run(self, images: np.ndarray, paths: Paths) -> NodeResult:
+        return NodeResult((), {"images": _save_frames(images, "temp", "preview", paths, {})})
+
+
+NODES = (LoadImage, EmptyImage, SaveImage, PreviewImage)
