@@ -37,9 +37,9 @@ def fresh_executor(registry: NodeRegistry, root: str) -> Executor:
     return Executor(registry, ContentStore(MemoryTier(1 << 30)), Paths.under(root))
 
 
-def timed(work: Callable[[], Any]) -> tuple[float, Any]:
+def timed(work: Callable[..., Any], *args: Any) -> tuple[float, Any]:
     started = time.perf_counter()
-    value = work()
+    value = work(*args)
     return time.perf_counter() - started, value
 
 
@@ -52,18 +52,18 @@ def measure(repeats: int) -> dict[str, Any]:
     for _ in range(repeats):
         executor = fresh_executor(registry, root)
         workflow = chain(500)
-        seconds, _ = timed(lambda: executor.run(workflow))
+        seconds, _ = timed(executor.run, workflow)
         firsts.append(seconds)
-        seconds, result = timed(lambda: executor.run(workflow))
+        seconds, result = timed(executor.run, workflow)
         identicals.append(seconds)
         identical_executed = len(result.executed)
         workflow.set_input(middle, "b", 2)
-        seconds, result = timed(lambda: executor.run(workflow))
+        seconds, result = timed(executor.run, workflow)
         changes.append(seconds)
         change_executed = len(result.executed)
     big = chain(10_000)
     try:
-        seconds_10k, result = timed(lambda: fresh_executor(registry, root).run(big))
+        seconds_10k, result = timed(fresh_executor(registry, root).run, big)
         final = result.ui["9999"]["text"][0]
         chain10000_ok = len(result.executed) == 10_000 and final == "9999"
     except RecursionError:

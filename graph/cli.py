@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from .errors import Interrupted, NodeExecutionError, WorkflowError, WorkflowFormatError, WorkflowInvalid
-from .events import Event, Interrupt, NodeCached, NodeDone, NodeProgress, NodeStarted, RunStarted
+from .events import Event, Interrupt, NodeCached, NodeDone, NodeProgress, NodeStarted, RunDone, RunStarted
 from .plugins import load_registry
 from .registry import NodeRegistry
 from .runtime import create_executor
@@ -99,7 +99,7 @@ def _run(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(summary))
     else:
-        for node_id, paths in summary["outputs"].items():
+        for node_id, paths in result.files.items():
             for path in paths:
                 print(f"node {node_id}: {path}")
         print(f"done in {result.seconds:.2f} s: {len(result.executed)} executed, {len(result.cached)} from cache",
@@ -161,7 +161,7 @@ class ProgressDisplay:
     """Progress on a terminal: one bar over the run's nodes, the current node's progress beside it."""
 
     def __init__(self, stream: TextIO) -> None:
-        from tqdm import tqdm  # noqa: PLC0415 - only needed on a terminal
+        from tqdm import tqdm  # only needed on a terminal
 
         self._bar = tqdm(total=0, unit="node", file=stream, leave=False, dynamic_ncols=True)
 
@@ -175,6 +175,9 @@ class ProgressDisplay:
         elif isinstance(event, NodeProgress):
             shown = f"{event.value:g}/{event.maximum:g}" if event.maximum else f"{event.value:g}"
             self._bar.set_postfix_str(shown)
+        elif isinstance(event, RunDone):
+            self._bar.n = self._bar.total
+            self._bar.refresh()
 
     def close(self) -> None:
         self._bar.close()

@@ -105,7 +105,7 @@ class CodecRegistry:
             if tree.get("torch"):
                 torch = _torch()
                 if torch is None:
-                    import torch  # noqa: PLC0415 - only when a cached tensor is read back
+                    import torch  # only when a cached tensor is read back
                 return torch.from_numpy(array)
             return array
         if "l" in tree:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Union
+from typing import TYPE_CHECKING, Any
 
 from .errors import Interrupted, NodeExecutionError
 
@@ -73,7 +73,7 @@ class RunInterrupted:
     executed: tuple[str, ...]
 
 
-Event = Union[RunStarted, NodeCached, NodeStarted, NodeProgress, NodeDone, NodeFailed, RunDone, RunInterrupted]
+Event = RunStarted | NodeCached | NodeStarted | NodeProgress | NodeDone | NodeFailed | RunDone | RunInterrupted
 EventSink = Callable[[Event], None]
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import traceback
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -180,13 +180,15 @@ class _Run:
         node = self.nodes[node_id]
         values = dict(node.constants)
         for name, link in node.links.items():
-            source_values = self.result.values.get(link.source)
-            if source_values is None:
-                values[name] = None  # an unevaluated lazy input
-            else:
-                index = self.nodes[link.source].node_class.schema.output_index(link.output)
-                values[name] = source_values[index]
+            evaluated = link.source in self.result.values
+            values[name] = self.value_of(link.source, link.output) if evaluated else None  # None: lazy, not yet
         return values
+
+    def value_of(self, node_id: str, output: str) -> Any:
+        index = self.nodes[node_id].node_class.schema.output_index(output)
+        if index is None:  # validation and expansion checks make this unreachable
+            raise KeyError(f"node {node_id} has no output {output!r}")
+        return self.result.values[node_id][index]
 
     def context(self, node_id: str) -> dict[str, Any]:
         wanted = self.nodes[node_id].node_class.schema.context
@@ -199,7 +201,7 @@ class _Run:
         }
         return {name: available[name]() for name in wanted}
 
-    def progress_reporter(self, node_id: str):  # noqa: ANN201 - a small closure
+    def progress_reporter(self, node_id: str) -> Callable[[float, float | None], None]:
         def progress(value: float, maximum: float | None = None) -> None:
             self.interrupt.check(node_id)
             self.emit(NodeProgress(self.result.run_id, node_id, value, maximum))
@@ -307,10 +309,7 @@ class _Run:
         self.expansion_ui[node_id] = expansion.ui
 
     def finish_expansion(self, node_id: str) -> None:
-        outputs = tuple(
-            self.result.values[ref.node][self.nodes[ref.node].node_class.schema.output_index(ref.output)]
-            for ref in self.expansions.pop(node_id)
-        )
+        outputs = tuple(self.value_of(ref.node, ref.output) for ref in self.expansions.pop(node_id))
         self.complete(node_id, outputs, self.expansion_ui.pop(node_id), 0.0)
 
 

@@ -277,10 +277,11 @@ class Node:
 
     schema: ClassVar[NodeSchema]
 
-    def run(self, **inputs: Any) -> tuple[Any, ...] | NodeResult | Expand:
+    def run(self, *args: Any, **inputs: Any) -> tuple[Any, ...] | NodeResult | Expand:
+        """Compute the outputs; receives every input (and requested context item) by name."""
         raise NotImplementedError(f"{type(self).__name__}.run")
 
-    def needed_lazy(self, **inputs: Any) -> Sequence[str]:
+    def needed_lazy(self, *args: Any, **inputs: Any) -> Sequence[str]:
         """Which lazy inputs must be evaluated, given the values known so far.
 
         Lazy inputs not yet evaluated are passed as None. The default asks for all of them.

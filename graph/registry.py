@@ -49,10 +49,24 @@ class NodeRegistry:
             self.register(node_class, source)
 
     def _check_type(self, node: str, where: str, type_name: str) -> None:
-        if type_name == COMBO or type_name in self.types:
+        if type_name in self.types:
             return
         unknown = self.types.unknown_parts(type_name)
         raise RegistryError(f"node {node!r}: {where} has unknown socket type(s) {unknown}; register them first")
+
+    def link_problem(self, source_class: str, output: str, target_class: str, input: str) -> str | None:
+        """Why ``source_class.output`` cannot feed ``target_class.input``, or None when it can."""
+        source, target = self.get(source_class).schema, self.get(target_class).schema
+        index, spec = source.output_index(output), target.input(input)
+        if index is None:
+            return f"{source_class} has no output {output!r}"
+        if spec is None:
+            return f"{target_class} has no input {input!r}"
+        produced = source.outputs[index].type
+        if not self.types.compatible(produced, spec.type):
+            return (f"output {output!r} of {source_class} gives {produced}; "
+                    f"input {input!r} of {target_class} expects {spec.type}")
+        return None
 
     def __contains__(self, name: object) -> bool:
         return name in self._classes
@@ -86,7 +100,7 @@ class NodeRegistry:
         schema = node_class.schema
         groups: dict[str, dict[str, list[Any]]] = {"required": {}, "optional": {}}
         for spec in schema.inputs:
-            head: Any = list(spec.choices) if spec.type == COMBO else spec.type
+            head: Any = list(spec.choices or ()) if spec.type == COMBO else spec.type
             groups["optional" if spec.optional else "required"][spec.name] = [head, spec.options()]
         return {
             "input": {**groups, "hidden": {}},

@@ -78,12 +78,12 @@ class TypeRegistry:
         return socket_type
 
     def __contains__(self, name: str) -> bool:
-        return all(part in self._types for part in split_types(name)) and bool(split_types(name))
+        parts = split_types(name)
+        return bool(parts) and parts <= self._types.keys()
 
     def unknown_parts(self, name: str) -> list[str]:
-        return sorted(part for part in split_types(name) if part not in self._types) or (
-            [] if split_types(name) else [name]
-        )
+        parts = split_types(name)
+        return sorted(parts - self._types.keys()) if parts else [name]
 
     def compatible(self, produced: str, accepted: str) -> bool:
         """May an output of type ``produced`` feed an input of type ``accepted``?"""

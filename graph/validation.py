@@ -204,7 +204,7 @@ class _Checker:
                 continue
             path, position = [start], {start: 0}
             while True:
-                parents = [l.source for l in planned[path[-1]].links.values() if l.source in stuck]
+                parents = [link.source for link in planned[path[-1]].links.values() if link.source in stuck]
                 nxt = parents[0]
                 if nxt in position:
                     cycle = path[position[nxt]:]

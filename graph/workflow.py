@@ -135,8 +135,20 @@ class Workflow:
         self.nodes[node_id] = WorkflowNode(class_type, dict(inputs or {}), title)
         return node_id
 
-    def connect(self, source: str, output: str, target: str, input: str) -> Link:
-        """Link ``source.output`` to ``target.input``, replacing any link into that input."""
+    def connect(self, source: str, output: str, target: str, input: str,
+                registry: NodeRegistry | None = None) -> Link:
+        """Link ``source.output`` to ``target.input``, replacing any link into that input.
+
+        With a registry, an incompatible link is refused here rather than at validation.
+        """
+        if registry is not None:
+            for node_id in (source, target):
+                if node_id not in self.nodes:
+                    raise WorkflowFormatError(f"no node {node_id!r} to link")
+            problem = registry.link_problem(self.nodes[source].class_type, output,
+                                            self.nodes[target].class_type, input)
+            if problem:
+                raise WorkflowFormatError(f"cannot link node {source} to node {target}: {problem}")
         self.disconnect(target, input)
         link = Link(source, output, target, input)
         self.links.append(link)
@@ -232,10 +244,6 @@ def _validator() -> jsonschema.protocols.Validator:
     validator_class = jsonschema.validators.validator_for(schema)
     validator_class.check_schema(schema)
     return validator_class(schema)
-
-
-def schema_document() -> dict[str, Any]:
-    return _validator().schema
 
 
 def _check_schema(data: dict[str, Any], source: str) -> None:
