@@ -60,7 +60,7 @@ class CodecRegistry:
         if isinstance(value, (int, float)) and type(value) in (int, float):
             return {"j": value}
         if isinstance(value, np.ndarray):
-            return {"a": self._add(arrays, value)}
+            return {"a": self._add(arrays, value), **({"0d": True} if value.ndim == 0 else {})}
         if isinstance(value, np.generic):
             return {"a": self._add(arrays, np.asarray(value)), "scalar": True}
         if isinstance(value, (bytes, bytearray)):
@@ -90,7 +90,8 @@ class CodecRegistry:
         if array.dtype == object:
             raise NotEncodable("object arrays cannot be stored")
         name = str(len(arrays))
-        arrays[name] = np.ascontiguousarray(array)
+        # ascontiguousarray gives at least one dimension; 0-d values are flagged in the tree.
+        arrays[name] = np.ascontiguousarray(array.reshape(1) if array.ndim == 0 else array)
         return name
 
     def _decode(self, tree: Any, arrays: dict[str, np.ndarray]) -> Any:
@@ -99,7 +100,9 @@ class CodecRegistry:
         if "a" in tree:
             array = arrays[tree["a"]]
             if tree.get("scalar"):
-                return array[()]
+                return array.reshape(())[()]
+            if tree.get("0d"):
+                return array.reshape(())
             if tree.get("bytes"):
                 return array.tobytes()
             if tree.get("torch"):

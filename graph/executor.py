@@ -150,7 +150,8 @@ class _Run:
         entry = self.executor.store.get(self.keys[node_id])
         if entry is None or not all(path.exists() for path in _files_in(entry.get("ui") or {}, self.executor.paths)):
             return False  # never cached, or a file it wrote is gone: run it again
-        self.result.values[node_id] = tuple(entry["outputs"])
+        self.result.values[node_id] = outputs = tuple(entry["outputs"])
+        _freeze(outputs)
         self.record_ui(node_id, entry.get("ui"))
         self.result.cached.append(node_id)
         self.emit(NodeCached(self.result.run_id, node_id, node.class_type))
@@ -232,8 +233,8 @@ class _Run:
         schema = node.node_class.schema
         self.emit(NodeStarted(self.result.run_id, node_id, node.class_type))
         started = time.perf_counter()
-        kwargs = {**self.inputs(node_id), **self.context(node_id)}
-        returned = self.call(node_id, lambda: self.instance(node_id).run(**kwargs))
+        returned = self.call(node_id, lambda: self.instance(node_id).run(**self.inputs(node_id),
+                                                                          **self.context(node_id)))
         if isinstance(returned, Expand):
             self.call(node_id, lambda: self.expand(node_id, returned))
             return
@@ -301,6 +302,11 @@ class _Run:
             if ref.node not in ids or added[ids[ref.node]].node_class.schema.output_index(ref.output) is None:
                 raise WorkflowError(f"expansion output refers to unknown node output {ref.node}.{ref.output}")
             refs.append(Ref(ids[ref.node], ref.output))
+        for sub_id, planned in added.items():
+            for name, link in planned.links.items():
+                problem = registry.link_problem(added[link.source].class_type, link.output, planned.class_type, name)
+                if problem:
+                    raise WorkflowError(f"subgraph node {sub_id.rsplit('/', 1)[1]!r}: input '{name}': {problem}")
         order = _subgraph_order(added)
         self.nodes.update(added)
         subgraph_keys(self.keys[node_id], order, added, {v: k for k, v in ids.items()}, self.keys,

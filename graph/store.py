@@ -136,7 +136,7 @@ class DiskTier:
             if metadata.get(_KEY_KEY) != key:
                 return None
             value = self.codecs.decode(arrays, json.loads(metadata[_TREE_KEY]))
-        except (SafetensorError, KeyError, ValueError, NotEncodable, OSError) as error:
+        except (SafetensorError, KeyError, ValueError, TypeError, AttributeError, NotEncodable, OSError) as error:
             log.warning("dropping unreadable cache file %s: %s", path, error)
             path.unlink(missing_ok=True)
             return None
@@ -156,7 +156,12 @@ class DiskTier:
         if require_arrays and not arrays:
             return False
         metadata = {_TREE_KEY: json.dumps(tree), _KEY_KEY: key}
-        atomic_write_bytes(self.path_for(key), save_safetensors(arrays, metadata=metadata))
+        try:
+            data = save_safetensors(arrays, metadata=metadata)
+        except (SafetensorError, ValueError, TypeError) as reason:  # e.g. a dtype safetensors lacks
+            log.debug("not caching %s on disk: %s", key, reason)
+            return False
+        atomic_write_bytes(self.path_for(key), data)
         self._puts_since_prune += 1
         if self.budget_bytes is not None and self._puts_since_prune >= 32:
             self.prune()
