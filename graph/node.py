@@ -202,7 +202,11 @@ def check_constant(spec: Input, value: Any) -> str | None:
     elif spec.type == FLOAT:
         if isinstance(value, bool) or not isinstance(value, (int, float)):
             return f"= {shown} must be a number"
-        if not math.isfinite(value):
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:  # an integer beyond the float range
+            finite = False
+        if not finite:
             return f"= {shown} must be a finite number"
     elif spec.type == STRING:
         if not isinstance(value, str):

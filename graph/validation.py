@@ -87,23 +87,26 @@ class _Checker:
             self.error(None, "no output nodes were requested", kind="no_output")
         return targets
 
-    def incoming_links(self) -> dict[str, dict[str, Link]]:
+    def incoming_links(self) -> tuple[dict[str, dict[str, Link]], list[ValidationError]]:
+        """Usable links by target and input, and the problems of the others (which count only for
+        nodes that will run)."""
         incoming: dict[str, dict[str, Link]] = {}
+        problems: list[ValidationError] = []
         for link in self.workflow.links:
+            target_class = self.class_of(link.target)
             if link.target not in self.workflow.nodes:
-                self.error(None, f"a link from node {link.source} points to node {link.target}, which does not exist",
-                           kind="bad_link")
-                continue
-            if link.source not in self.workflow.nodes:
-                self.error(link.target, f"is linked to node {link.source}, which does not exist", link.input,
-                           kind="bad_link")
-                continue
-            into = incoming.setdefault(link.target, {})
-            if link.input in into:
-                self.error(link.target, "has more than one link; an input takes one", link.input, kind="bad_link")
-                continue
-            into[link.input] = link
-        return incoming
+                self.warnings.append(ValidationError(
+                    f"a link from node {link.source} points to node {link.target}, which does not exist; ignored",
+                    kind="bad_link"))
+            elif link.source not in self.workflow.nodes:
+                problems.append(ValidationError(f"is linked to node {link.source}, which does not exist",
+                                                link.target, target_class, link.input, "bad_link"))
+            elif link.input in incoming.setdefault(link.target, {}):
+                problems.append(ValidationError("has more than one link; an input takes one", link.target,
+                                                target_class, link.input, "bad_link"))
+            else:
+                incoming[link.target][link.input] = link
+        return incoming, problems
 
     def needed(self, targets: list[str], incoming: dict[str, dict[str, Link]]) -> list[str]:
         seen: dict[str, None] = {}
@@ -116,7 +119,8 @@ class _Checker:
             stack.extend(link.source for link in incoming.get(node_id, {}).values())
         return [node_id for node_id in self.workflow.nodes if node_id in seen]
 
-    def check_node(self, node_id: str, links: dict[str, Link]) -> PlannedNode | None:
+    def check_node(self, node_id: str, links: dict[str, Link], broken: set[str]) -> PlannedNode | None:
+        """Check one node; ``broken`` names its inputs whose link problems are already reported."""
         node_class = self.node_class(node_id)
         if node_class is None:
             return None
@@ -136,7 +140,7 @@ class _Checker:
                 self.check_value(node_id, spec, given[spec.name], constants)
             elif spec.has_default:
                 constants[spec.name] = spec.default
-            elif not spec.optional:
+            elif not spec.optional and spec.name not in broken:
                 needs = "has no value" if spec.type in WIDGET_TYPES else f"({spec.type}) is not connected"
                 self.error(node_id, f"is required but {needs}", spec.name, kind="missing_input")
         for name in given:
@@ -198,23 +202,25 @@ class _Checker:
         return order
 
     def report_cycles(self, stuck: set[str], planned: dict[str, PlannedNode]) -> None:
-        reported: set[str] = set()
+        walked: set[str] = set()  # every node is walked once: linear however many cycles
         for start in sorted(stuck):
-            if start in reported:
+            if start in walked:
                 continue
             path, position = [start], {start: 0}
+            cycle: list[str] = []
             while True:
-                parents = [link.source for link in planned[path[-1]].links.values() if link.source in stuck]
-                nxt = parents[0]
+                walked.add(path[-1])
+                nxt = next(link.source for link in planned[path[-1]].links.values() if link.source in stuck)
                 if nxt in position:
                     cycle = path[position[nxt]:]
                     break
+                if nxt in walked:
+                    break  # leads into a cycle reported already
                 position[nxt] = len(path)
                 path.append(nxt)
-            if reported.isdisjoint(cycle):
+            if cycle:
                 shown = " <- ".join([*cycle, cycle[0]])
                 self.error(cycle[0], f"is part of a cycle: {shown}", kind="cycle")
-            reported.update(path)
 
 
 def plan(workflow: Workflow, registry: NodeRegistry, outputs: Sequence[str] | None = None) -> Plan:
@@ -225,11 +231,17 @@ def plan(workflow: Workflow, registry: NodeRegistry, outputs: Sequence[str] | No
     checker = _Checker(workflow, registry)
     checker.check_classes()
     targets = checker.targets(outputs)
-    incoming = checker.incoming_links()
+    incoming, link_problems = checker.incoming_links()
     needed = checker.needed(targets, incoming)
+    will_run = set(needed)
+    broken: dict[str, set[str]] = {}
+    for problem in link_problems:
+        if problem.node_id in will_run:
+            checker.errors.append(problem)
+            broken.setdefault(problem.node_id, set()).add(problem.input or "")
     planned = {}
     for node_id in needed:
-        node = checker.check_node(node_id, incoming.get(node_id, {}))
+        node = checker.check_node(node_id, incoming.get(node_id, {}), broken.get(node_id, set()))
         if node is not None:
             planned[node_id] = node
     order = checker.order([n for n in needed if n in planned], planned)

@@ -19,6 +19,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
     from .registry import NodeRegistry
 
 FORMAT = "worldgraph/workflow"
+_NODE_ID = re.compile(r"[^\s/]{1,128}")
 CURRENT_VERSION = 2
 
 
@@ -91,7 +93,11 @@ class Workflow:
         if isinstance(data.get("nodes"), list) and "last_node_id" in data:
             raise WorkflowFormatError(
                 "this is a ComfyUI editor workflow; export it from ComfyUI in API format", source)
-        data = migrate(copy.deepcopy(data), source)
+        try:
+            data = copy.deepcopy(data)
+        except RecursionError:
+            raise WorkflowFormatError("workflow is nested too deeply", source) from None
+        data = migrate(data, source)
         _check_schema(data, source)
         return _from_current(data)
 
@@ -287,7 +293,11 @@ def _from_comfy_api(data: dict[str, Any], registry: NodeRegistry | None, source:
         class_type, inputs = entry["class_type"], entry.get("inputs", {})
         if not isinstance(class_type, str) or not isinstance(inputs, dict):
             raise WorkflowFormatError(f"node {node_id}: 'class_type' must be text and 'inputs' an object", source)
+        if not _NODE_ID.fullmatch(str(node_id)):
+            raise WorkflowFormatError(f"node id {node_id!r} must be non-empty, without spaces or '/'", source)
         title = (entry.get("_meta") or {}).get("title") if isinstance(entry.get("_meta"), dict) else None
+        if title is not None and not isinstance(title, str):
+            raise WorkflowFormatError(f"node {node_id}: '_meta.title' must be text, not {title!r}", source)
         constants = {name: value for name, value in inputs.items() if not _is_comfy_link(value)}
         workflow.nodes[str(node_id)] = WorkflowNode(class_type, constants, title)
     for node_id, entry in data.items():
