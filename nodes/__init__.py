@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from graph import NodeRegistry
 
-from . import image, logic, math, primitives
+from . import frames, image, logic, math, primitives, world
 
 
 def register(registry: NodeRegistry) -> None:
-    for module in (primitives, math, logic, image):
+    for module in (primitives, math, logic, image, world, frames):
         registry.register_all(module.NODES, source="builtin")

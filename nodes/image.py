@@ -52,7 +52,7 @@ class EmptyImage(Node):
         return (solid_frames(width, height, (red, green, blue), batch),)
 
 
-def _save_frames(images: np.ndarray, folder_kind: str, prefix: str, paths: Paths,
+def save_frames(images: np.ndarray, folder_kind: str, prefix: str, paths: Paths,
                  text: dict[str, str]) -> list[dict[str, str]]:
     _check_frames(images)
     folder = paths.folder(folder_kind)
@@ -85,7 +85,7 @@ class SaveImage(Node):
     def run(self, images: np.ndarray, filename_prefix: str, embed_workflow: bool, paths: Paths,
             workflow: Workflow) -> NodeResult:
         text = {WORKFLOW_CHUNK: workflow.to_json(indent=None)} if embed_workflow else {}
-        return NodeResult((), {"images": _save_frames(images, "output", filename_prefix, paths, text)})
+        return NodeResult((), {"images": save_frames(images, "output", filename_prefix, paths, text)})
 
 
 class PreviewImage(Node):
@@ -96,7 +96,7 @@ class PreviewImage(Node):
     )
 
     def run(self, images: np.ndarray, paths: Paths) -> NodeResult:
-        return NodeResult((), {"images": _save_frames(images, "temp", "preview", paths, {})})
+        return NodeResult((), {"images": save_frames(images, "temp", "preview", paths, {})})
 
 
 NODES = (LoadImage, EmptyImage, SaveImage, PreviewImage)

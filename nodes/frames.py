@@ -1,0 +1,62 @@
+"""Looking at video: a contact sheet preview, and frames saved as PNG files."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+
+from graph import VIDEO, Bool, Int, Node, NodeResult, NodeSchema, Paths, Socket, String, Workflow
+from media.stream import VideoStream, contact_sheet
+
+from .image import WORKFLOW_CHUNK, save_frames
+
+
+class PreviewFrames(Node):
+    schema = NodeSchema(
+        name="PreviewFrames", display_name="Preview frames", category="video",
+        description="A contact sheet: frames picked evenly across the video, in a grid.",
+        inputs=(Socket("video", VIDEO), Int("count", 12, min=1, max=64), Int("columns", 4, min=1, max=16)),
+        output_node=True, context=("paths", "progress"),
+    )
+
+    def run(self, video: VideoStream, count: int, columns: int, paths: Paths,
+            progress: Callable[[float, float | None], None]) -> NodeResult:
+        count = min(count, video.frame_count)
+        picks = np.linspace(0, video.frame_count - 1, count).round().astype(int)
+        frames = []
+        for done, index in enumerate(picks):
+            frames.append(video.frame(int(index)))
+            progress(done + 1, count)
+        sheet = contact_sheet(frames, min(columns, count))
+        return NodeResult((), {"images": save_frames(sheet[None], "temp", "contact", paths, {})})
+
+
+class SaveFrames(Node):
+    schema = NodeSchema(
+        name="SaveFrames", display_name="Save frames", category="video",
+        description="Every n-th frame as a numbered PNG in the output folder, segment by segment.",
+        inputs=(
+            Socket("video", VIDEO),
+            String("filename_prefix", "frames/worldgraph"),
+            Int("every", 1, min=1, max=10000, tooltip="save one frame in this many"),
+            Bool("embed_workflow", True),
+        ),
+        output_node=True, context=("paths", "progress", "workflow"),
+    )
+
+    def run(self, video: VideoStream, filename_prefix: str, every: int, embed_workflow: bool, paths: Paths,
+            progress: Callable[[float, float | None], None], workflow: Workflow) -> NodeResult:
+        text = {WORKFLOW_CHUNK: workflow.to_json(indent=None)} if embed_workflow else {}
+        saved = []
+        for k in range(video.segment_count):
+            start = k * video.segment_frames
+            segment = video.segment(k)
+            keep = [i for i in range(segment.shape[0]) if (start + i) % every == 0]
+            if keep:
+                saved.extend(save_frames(segment[keep], "output", filename_prefix, paths, text))
+            progress(k + 1, video.segment_count)
+        return NodeResult((), {"images": saved})
+
+
+NODES = (PreviewFrames, SaveFrames)

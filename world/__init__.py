@@ -1,0 +1,4 @@
+"""Worldgraph's world layer: world specs, the procedural world model, timelines and their edits.
+
+Knows nothing about graphs or media.
+"""

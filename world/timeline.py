@@ -1,0 +1,189 @@
+"""The timeline (the LATENT of a procedural world): actions and edits over time, in segments.
+
+Segment k's hash chains segment k-1's hash with the actions and edits that touch segment k, so an
+edit at time t changes the hashes of the segments from t on only. Simulated segments (their views
+and end state) and rendered segments are cached by those hashes, so an edit costs the suffix.
+"""
+
+from __future__ import annotations
+
+import bisect
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass, field, replace
+from functools import cached_property
+
+import numpy as np
+
+from .actions import ActionTrack
+from .edits import Edit
+from .simulation import Clock, FrameView, SimState, added_objects, advance, initial_state, view
+from .spec import WorldSpec
+from .store import Store
+from .world import World, load_world
+
+ENGINE_VERSION = "procedural-1"
+BACKEND = "procedural"
+
+
+@dataclass(frozen=True)
+class SegmentRecord:
+    views: tuple[FrameView, ...]
+    end: SimState
+
+
+@dataclass(frozen=True)
+class Timeline:
+    spec: WorldSpec
+    fps: int
+    frames: int
+    segment_frames: int
+    start: tuple[float, float, float]     # x, y, yaw (radians)
+    time_scale: float
+    actions: ActionTrack
+    edits: tuple[Edit, ...] = ()
+    backend: str = BACKEND
+    seed: int = 0
+    _hash_cache: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False, hash=False)
+
+    @property
+    def duration(self) -> float:
+        return self.frames / self.fps
+
+    @property
+    def segment_count(self) -> int:
+        return -(-self.frames // self.segment_frames)
+
+    def segment_range(self, k: int) -> tuple[int, int]:
+        start = k * self.segment_frames
+        return start, min(start + self.segment_frames, self.frames)
+
+    def with_edit(self, edit: Edit) -> Timeline:
+        """A new timeline with ``edit`` added (edits at the same frame apply in the order added)."""
+        if not 0 <= edit.frame < self.frames:
+            raise ValueError(f"edit at frame {edit.frame} is outside the timeline's {self.frames} frames")
+        edits = list(self.edits)
+        position = bisect.bisect_right([e.frame for e in edits], edit.frame)
+        edits.insert(position, edit)
+        return replace(self, edits=tuple(edits), _hash_cache={})
+
+    def with_actions(self, actions: ActionTrack) -> Timeline:
+        return replace(self, actions=actions, _hash_cache={})
+
+    @cached_property
+    def clock(self) -> Clock:
+        return Clock(self.spec.time_of_day, self.time_scale, float(self.fps))
+
+    def root_hash(self) -> str:
+        head = {"engine": ENGINE_VERSION, "backend": self.backend, "spec": self.spec.to_dict(), "fps": self.fps,
+                "segment": self.segment_frames, "start": [round(v, 6) for v in self.start],
+                "time_scale": self.time_scale, "seed": self.seed}
+        return hashlib.sha256(json.dumps(head, sort_keys=True).encode()).hexdigest()
+
+    def segment_hashes(self) -> tuple[str, ...]:
+        cached = self._hash_cache.get("hashes")
+        if cached is not None:
+            return cached
+        hashes, previous = [], self.root_hash()
+        for k in range(self.segment_count):
+            start, stop = self.segment_range(k)
+            touching = [e.to_json() for e in self.edits if start <= e.frame < stop]
+            h = hashlib.sha256()
+            for part in (previous, self.actions.digest(start, stop), *touching):
+                h.update(part.encode())
+            previous = h.hexdigest()
+            hashes.append(previous)
+        self._hash_cache["hashes"] = tuple(hashes)
+        return self._hash_cache["hashes"]
+
+    def edits_between(self, start: int, stop: int) -> dict[int, list[Edit]]:
+        by_frame: dict[int, list[Edit]] = {}
+        for edit in self.edits:
+            if start <= edit.frame < stop:
+                by_frame.setdefault(edit.frame, []).append(edit)
+        return by_frame
+
+    # ---- simulation ------------------------------------------------------------------------
+    def world(self, store: Store) -> World:
+        return load_world(self.spec, store)
+
+    def initial(self, world: World) -> SimState:
+        return initial_state(world, self.start[0], self.start[1], self.start[2], self.seed)
+
+    def segment(self, k: int, store: Store) -> SegmentRecord:
+        """Simulate segment ``k`` (from the cached end of the nearest earlier segment)."""
+        hashes = self.segment_hashes()
+        key = f"world/segment/{hashes[k]}"
+        record = store.get(key)
+        if record is not None:
+            return record
+        first_missing = k
+        while first_missing > 0 and not store.contains(f"world/segment/{hashes[first_missing - 1]}"):
+            first_missing -= 1
+        world = self.world(store)
+        state = self.initial(world) if first_missing == 0 else self.segment(first_missing - 1, store).end
+        for j in range(first_missing, k + 1):
+            start, stop = self.segment_range(j)
+            edits = self.edits_between(start, stop)
+            views = []
+            for frame in range(start, stop):
+                state = advance(world, self.clock, state, self.actions, edits.get(frame, []))
+                views.append(view(world, self.clock, state))
+            record = SegmentRecord(tuple(views), state)
+            store.put(f"world/segment/{hashes[j]}", record, persist=False)
+        assert record is not None  # the loop ran at least for segment k
+        return record
+
+    def state_at(self, frame: int, store: Store) -> SimState:
+        """The state shown at ``frame`` (simulating only what is not cached)."""
+        k = frame // self.segment_frames
+        start, _ = self.segment_range(k)
+        if frame == self.segment_range(k)[1] - 1:
+            return self.segment(k, store).end
+        world = self.world(store)
+        state = self.initial(world) if k == 0 else self.segment(k - 1, store).end
+        edits = self.edits_between(start, frame + 1)
+        for f in range(start, frame + 1):
+            state = advance(world, self.clock, state, self.actions, edits.get(f, []))
+        return state
+
+    def view_at(self, frame: int, store: Store) -> FrameView:
+        k = frame // self.segment_frames
+        return self.segment(k, store).views[frame - k * self.segment_frames]
+
+    # ---- rendering ---------------------------------------------------------------------------
+    def render_frame(self, frame: int, size: tuple[int, int], store: Store) -> np.ndarray:
+        world = self.world(store)
+        frame_view = self.view_at(frame, store)
+        return draw(world, frame_view, size, frame)
+
+    def render_segment(self, k: int, size: tuple[int, int], store: Store) -> np.ndarray:
+        """Frames of segment ``k`` as uint8 ``[n,H,W,3]``, cached by segment hash and size."""
+        key = f"world/frames/{self.segment_hashes()[k]}/{size[0]}x{size[1]}"
+        frames = store.get(key)
+        if frames is not None:
+            return frames
+        world = self.world(store)
+        record = self.segment(k, store)
+        start, stop = self.segment_range(k)
+        frames = np.empty((stop - start, size[1], size[0], 3), dtype=np.uint8)
+        for i, frame_view in enumerate(record.views):
+            draw(world, frame_view, size, start + i, out=frames[i])
+        frames.flags.writeable = False
+        store.put(key, frames, persist=False)
+        return frames
+
+    def iter_segments(self, size: tuple[int, int], store: Store) -> Iterator[np.ndarray]:
+        for k in range(self.segment_count):
+            yield self.render_segment(k, size, store)
+
+
+def draw(world: World, frame_view: FrameView, size: tuple[int, int], frame: int,
+         out: np.ndarray | None = None) -> np.ndarray:
+    hidden = None
+    if frame_view.removed:
+        hidden = np.zeros(len(world.objects), dtype=bool)
+        hidden[list(frame_view.removed)] = True
+    return world.renderer.render(frame_view.camera, frame_view.env, size, frame, frame_view.actors, hidden,
+                                 added_objects(world, frame_view.added), out)
