@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: setup
-	$(BIN)/worldgraph run workflows/hello.json --out output
+	$(BIN)/worldgraph run workflows/director.json --out output
 
 test: setup lint
 	$(BIN)/python -m pytest
@@ -30,6 +30,7 @@ lint: setup
 
 bench: setup
 	$(BIN)/python bench/executor.py --json
+	$(BIN)/python bench/world.py --json
 
 clean:
 	rm -rf $(VENV) output temp build *.egg-info

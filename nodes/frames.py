@@ -49,13 +49,15 @@ class SaveFrames(Node):
             progress: Callable[[float, float | None], None], workflow: Workflow) -> NodeResult:
         text = {WORKFLOW_CHUNK: workflow.to_json(indent=None)} if embed_workflow else {}
         saved = []
-        for k in range(video.segment_count):
-            start = k * video.segment_frames
-            segment = video.segment(k)
-            keep = [i for i in range(segment.shape[0]) if (start + i) % every == 0]
-            if keep:
-                saved.extend(save_frames(segment[keep], "output", filename_prefix, paths, text))
-            progress(k + 1, video.segment_count)
+        if every == 1:  # whole segments: one render call per segment
+            for k in range(video.segment_count):
+                saved.extend(save_frames(video.segment(k), "output", filename_prefix, paths, text))
+                progress(k + 1, video.segment_count)
+        else:  # only the frames kept are rendered
+            picks = range(0, video.frame_count, every)
+            for done, index in enumerate(picks):
+                saved.extend(save_frames(video.frame(index)[None], "output", filename_prefix, paths, text))
+                progress(done + 1, len(picks))
         return NodeResult((), {"images": saved})
 
 

@@ -24,7 +24,7 @@ from world.render import SIZES
 from world.shots import SHOT_KINDS, TRANSITIONS
 from world.spec import BIOMES, WEATHERS, SpecError, WorldSpec
 from world.store import Store
-from world.timeline import Timeline
+from world.timeline import ENGINE_VERSION, Timeline
 from world.world import load_world
 
 MAX_SECONDS = 600.0
@@ -32,7 +32,7 @@ MAX_SECONDS = 600.0
 
 class LoadWorld(Node):
     schema = NodeSchema(
-        name="LoadWorld", display_name="Load world", category="world",
+        name="LoadWorld", version=ENGINE_VERSION, display_name="Load world", category="world",
         description="A world from a preset, from parameters, from a JSON world file, or from a text prompt.",
         inputs=(
             Choice("source", ["preset", "parameters", "file", "prompt"], "preset"),
@@ -105,7 +105,7 @@ def _spec_from_file(paths: Paths, file: str) -> WorldSpec:
 
 class WanderRollout(Node):
     schema = NodeSchema(
-        name="WanderRollout", display_name="Wander rollout", category="world",
+        name="WanderRollout", version=ENGINE_VERSION, display_name="Wander rollout", category="world",
         description="A first-person walk through a world: the timeline every later edit works on.",
         inputs=(
             Socket("world", WORLD),
@@ -160,7 +160,7 @@ def _frame_at(latent: Timeline, seconds: float) -> int:
 
 class InsertCharacter(Node):
     schema = NodeSchema(
-        name="InsertCharacter", display_name="Insert character", category="world/director",
+        name="InsertCharacter", version=ENGINE_VERSION, display_name="Insert character", category="world/director",
         description="A character that appears at a time and stays: idle, walking to a point, following the "
                     "camera, wandering or fleeing.",
         inputs=(
@@ -201,7 +201,7 @@ class InsertCharacter(Node):
 
 class ChangeShot(Node):
     schema = NodeSchema(
-        name="ChangeShot", display_name="Change shot", category="world/director",
+        name="ChangeShot", version=ENGINE_VERSION, display_name="Change shot", category="world/director",
         description="Switch the camera at a time: first person, third-person follow, fixed, orbit, dolly or "
                     "crane; a cut or a smooth move.",
         inputs=(
@@ -230,7 +230,7 @@ _EVENT_VALUES = ["", *WEATHERS, *LIGHTING_LOOKS, *KIND_NAMES]
 
 class PlotEvent(Node):
     schema = NodeSchema(
-        name="PlotEvent", display_name="Plot event", category="world/director",
+        name="PlotEvent", version=ENGINE_VERSION, display_name="Plot event", category="world/director",
         description="Something happens at a time: the weather or the time of day changes, the pace or the "
                     "light changes, an object appears or disappears.",
         inputs=(
@@ -261,7 +261,7 @@ class PlotEvent(Node):
 
 class RenderVideo(Node):
     schema = NodeSchema(
-        name="RenderVideo", display_name="Render video", category="world",
+        name="RenderVideo", version=ENGINE_VERSION, display_name="Render video", category="world",
         description="Frames of a timeline, rendered segment by segment when something reads them; rendered "
                     "segments are cached, so an edit re-renders only what follows it.",
         inputs=(Socket("latent", LATENT), Choice("resolution", list(SIZES), "480p")),

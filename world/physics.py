@@ -12,7 +12,7 @@ from .terrain import TILE_M
 from .world import World
 
 GRAVITY = 9.81
-MAX_SLOPE = math.tan(math.radians(38.0))
+MAX_SLOPE = math.tan(math.radians(33.0))
 STEP_DOWN = 0.35
 DEEP_WATER = 0.6
 

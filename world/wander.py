@@ -41,7 +41,7 @@ def _free_ahead(world: World, body: Body, heading: float, reach: float) -> bool:
         if world.is_water(x, y, 0.3) or world.blocking(x, y, 2.2) >= 0:
             return False
         rise = world.ground(x, y) - world.ground(body.x, body.y)
-        if rise / step > physics.MAX_SLOPE * 0.8:
+        if rise / step > physics.MAX_SLOPE * 0.5:
             return False
     return True
 

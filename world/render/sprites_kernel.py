@@ -345,7 +345,7 @@ def draw_sprites(frame, depth, table, env, atlas, bands):  # type: ignore[no-unt
                     if not covered:
                         continue
                     for c in range(3):
-                        lit = col[c] if emissive else col[c] * (env[AMBIENT + c] * 1.1 + env[SUN_RGB + c] * light)
+                        lit = col[c] if emissive else col[c] * (env[AMBIENT + c] + env[SUN_RGB + c] * light * 0.85)
                         value = (lit * (1.0 - fog) + env[FOG_RGB + c] * fog) * 255.0
                         frame[py, px, c] = 255 if value > 255.0 else (0 if value < 0.0 else np.uint8(value))
                     depth[py, px] = dep

@@ -192,9 +192,10 @@ def render_terrain(frame, depth, heights, colors, gradients, clouds, cam, env, c
                             WATER_RGB + c] * deep
                         sky = env[HORIZON + c] * 0.7 + env[ZENITH + c] * 0.3
                         col[c] = under * (1 - fresnel) + sky * fresnel + wave * fresnel
-                    if water_level - ground < 0.25:
+                    if water_level - ground < 0.08:
+                        foam = 0.25 * (1.0 - (water_level - ground) / 0.08)
                         for c in range(3):
-                            col[c] = col[c] * 0.6 + 0.4 * (env[AMBIENT + c] + env[SUN_RGB + c])
+                            col[c] = col[c] * (1.0 - foam) + foam * (env[AMBIENT + c] + env[SUN_RGB + c] * 0.6)
                 else:
                     gx = sample_channel(gradients[level], fx, fy, 0)
                     gy = sample_channel(gradients[level], fx, fy, 1)
