@@ -11,6 +11,7 @@ from graph import (LATENT, STRING, VIDEO, WORLD, Choice, Float, Int, Node, NodeR
                    Paths, Seed, Socket, String)
 from media.stream import VideoStream
 from world import wander
+from world.actions import ActionError
 from world.actions import parse as parse_actions
 from world.backend import WorldRef
 from world.characters import ARCHETYPES, BEHAVIOURS, CharacterSpec, check_standing, resolve_position
@@ -73,7 +74,7 @@ class LoadWorld(Node):
             elif source == "parameters":
                 spec = WorldSpec(seed=seed, **parameters)
             elif source == "file":
-                spec = _spec_from_file(paths, file).replace(seed=seed)
+                spec = _spec_from_file(paths, file, seed)
                 notes.append(f"file {file}")
             else:
                 result = from_prompt(prompt, WorldSpec(seed=seed))
@@ -88,7 +89,8 @@ class LoadWorld(Node):
         return NodeResult((WorldRef("procedural", spec), described), {"text": notes})
 
 
-def _spec_from_file(paths: Paths, file: str) -> WorldSpec:
+def _spec_from_file(paths: Paths, file: str, seed: int) -> WorldSpec:
+    """The spec in the file; the node's seed applies when the file names none."""
     if not file:
         raise ValueError("input 'file' is empty: name a JSON world spec in the input folder")
     path = paths.resolve("input", file)
@@ -100,7 +102,10 @@ def _spec_from_file(paths: Paths, file: str) -> WorldSpec:
         raise ValueError(f"input 'file' = {file!r} is not JSON: {error}") from None
     if not isinstance(data, dict):
         raise ValueError(f"input 'file' = {file!r}: a world spec is a JSON object")
-    return WorldSpec.from_dict(data)
+    try:
+        return WorldSpec.from_dict({"seed": seed, **data})
+    except SpecError as error:
+        raise ValueError(f"input 'file' = {file!r}: field {error}") from None
 
 
 class WanderRollout(Node):
@@ -136,7 +141,10 @@ class WanderRollout(Node):
         x, y = built.spawn_point(*(points[0] if points else ()))
         yaw = math.atan2(points[1][1] - y, points[1][0] - x) if len(points) > 1 else (seed % 628) / 100.0
         if mode == "track":
-            actions = parse_actions(_json_input("track", track), frames)
+            try:
+                actions = parse_actions(_json_input("track", track), frames)
+            except ActionError as error:
+                raise ValueError(f"input 'track': {error}") from None
         else:
             actions = wander.plan(built, mode, Body(x, y, built.ground(x, y), yaw), frames, fps, seed,
                                   speed=speed, radius=radius, waypoints=points[1:] if points else ())
@@ -152,7 +160,8 @@ def _json_input(name: str, text: str) -> Any:
 
 
 def _frame_at(latent: Timeline, seconds: float) -> int:
-    frame = round(seconds * latent.fps)
+    """The frame shown at ``seconds`` (the one that has started by then)."""
+    frame = math.floor(seconds * latent.fps + 1e-6)
     if not 0 <= frame < latent.frames:
         raise ValueError(f"input 'time' = {seconds:g} s is beyond the rollout (0 to {latent.duration:g} s)")
     return frame
@@ -275,7 +284,7 @@ class RenderVideo(Node):
         stream = VideoStream(
             fps=float(latent.fps), width=size[0], height=size[1], frame_count=latent.frames,
             segment_frames=latent.segment_frames,
-            segment_source=lambda k: latent.render_segment(k, size, store),
+            segment_source=lambda k, keep: latent.render_segment(k, size, store, cache=keep),
             frame_source=lambda i: latent.render_frame(i, size, store),
             keys=keys,
         )

@@ -9,6 +9,7 @@ action format. As JSON: a list of objects ``{"move": [1, 0, 0], "look": [0.5, 0]
 from __future__ import annotations
 
 import hashlib
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -95,9 +96,16 @@ def parse(data: Any, frames: int) -> ActionTrack:
     return track
 
 
+def _finite(value: float) -> bool:
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an integer beyond the float range
+        return False
+
+
 def _vector(value: Any, size: int, low: float, high: float, where: str) -> Sequence[float]:
     if not (isinstance(value, list) and len(value) == size and all(
-            isinstance(v, (int, float)) and not isinstance(v, bool) and np.isfinite(v) for v in value)):
+            isinstance(v, (int, float)) and not isinstance(v, bool) and _finite(v) for v in value)):
         raise ActionError(f"{where} must be a list of {size} numbers")
     if any(not low <= v <= high for v in value):
         raise ActionError(f"{where} = {value} must stay within [{low}, {high}]")

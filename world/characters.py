@@ -71,13 +71,17 @@ def spawn(world: World, spec: CharacterSpec) -> Body:
     return Body(spec.x, spec.y, world.ground(spec.x, spec.y), spec.heading)
 
 
-def _steer(body: Body, goal_x: float, goal_y: float) -> tuple[float, float]:
-    """(yaw change in degrees toward the goal, distance to it)."""
+TURN_RATE = 3.6     # radians per second
+WANDER_PERIOD = 1.5  # seconds between a wanderer's changes of mind
+
+
+def _steer(body: Body, goal_x: float, goal_y: float, dt: float) -> tuple[float, float, float]:
+    """(yaw change this frame in degrees toward the goal, the turn still left in radians, distance)."""
     dx = (goal_x - body.x + TILE_M / 2) % TILE_M - TILE_M / 2
     dy = (goal_y - body.y + TILE_M / 2) % TILE_M - TILE_M / 2
-    wanted = math.atan2(dy, dx)
-    turn = (wanted - body.yaw + math.pi) % (2 * math.pi) - math.pi
-    return -math.degrees(max(-0.12, min(0.12, turn))), math.hypot(dx, dy)
+    turn = (math.atan2(dy, dx) - body.yaw + math.pi) % (2 * math.pi) - math.pi
+    limit = TURN_RATE * dt
+    return -math.degrees(max(-limit, min(limit, turn))), turn, math.hypot(dx, dy)
 
 
 def step_character(world: World, spec: CharacterSpec, body: Body, player: Body, frame: int, dt: float,
@@ -89,22 +93,22 @@ def step_character(world: World, spec: CharacterSpec, body: Body, player: Body, 
     flags = 0
     behaviour = spec.behaviour
     if behaviour == "walk_to":
-        look[0], distance = _steer(body, spec.target_x, spec.target_y)
+        look[0], _, distance = _steer(body, spec.target_x, spec.target_y, dt)
         move[0] = 1.0 if distance > 0.6 else 0.0
     elif behaviour == "follow":
-        look[0], distance = _steer(body, player.x, player.y)
+        look[0], _, distance = _steer(body, player.x, player.y, dt)
         move[0] = min(1.0, max(0.0, (distance - FOLLOW_DISTANCE) / 2.0))
         flags = 2 if distance > FOLLOW_DISTANCE * 4 else 0
     elif behaviour == "flee":
-        away_x, away_y = 2 * body.x - player.x, 2 * body.y - player.y
-        look[0], _ = _steer(body, away_x, away_y)
-        _, distance = _steer(body, player.x, player.y)
-        move[0] = 1.0 if distance < FLEE_RADIUS else 0.0
-        flags = 2 if distance < FLEE_RADIUS * 0.6 else 0
+        look[0], remaining, _ = _steer(body, 2 * body.x - player.x, 2 * body.y - player.y, dt)
+        _, _, distance = _steer(body, player.x, player.y, dt)
+        facing_away = abs(remaining) < math.pi / 3  # turn first, then run: never toward the walker
+        move[0] = (1.0 if facing_away else 0.0) if distance < FLEE_RADIUS else 0.0
+        flags = 2 if distance < FLEE_RADIUS * 0.6 and facing_away else 0
     elif behaviour == "wander":
-        rng = np.random.default_rng([spec.seed, frame // 45])
-        look[0] = float(rng.uniform(-1.5, 1.5))
-        move[0] = 1.0 if rng.random() < 0.8 else 0.0
+        rng = np.random.default_rng([spec.seed, int(frame * dt / WANDER_PERIOD)])
+        look[0] = float(rng.uniform(-1.5, 1.5)) * dt * 30.0
+        move[0] = 1.0 if rng.random() < 0.9 else 0.0  # now and then it stops to look around
     moved = step(world, body, move, look, flags, dt, spec.speed, gait, removed)
     if behaviour in ("wander", "flee") and moved.x == body.x and moved.y == body.y and move[0] > 0:
         moved = replace(moved, yaw=moved.yaw + 0.6)  # blocked: turn away and try again next frame

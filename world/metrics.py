@@ -79,11 +79,12 @@ def action_following(timeline: Timeline, store: Store) -> Following:
 @dataclass(frozen=True)
 class Stability:
     mean_change: float      # mean absolute difference between consecutive frames, 0..255
-    flicker_frames: int     # frame-to-frame changes far above the typical change
+    flicker_frames: int     # one-frame spikes: a change far above the changes just before and after
     flicker_share: float
 
 
-def temporal_stability(frames: Iterable[np.ndarray], outlier: float = 6.0) -> Stability:
+def temporal_stability(frames: Iterable[np.ndarray], spike: float = 2.5) -> Stability:
+    """Camera motion changes many frames steadily; flicker is a change that comes and goes in one frame."""
     changes, previous = [], None
     for frame in frames:
         small = frame[::4, ::4].astype(np.int16)
@@ -93,9 +94,10 @@ def temporal_stability(frames: Iterable[np.ndarray], outlier: float = 6.0) -> St
     if not changes:
         return Stability(0.0, 0, 0.0)
     values = np.asarray(changes)
-    median = float(np.median(values))
-    spread = float(np.median(np.abs(values - median))) + 0.5
-    flicker = int(np.sum(values > median + outlier * spread))
+    if values.shape[0] < 3:
+        return Stability(float(values.mean()), 0, 0.0)
+    around = np.maximum(values[:-2], values[2:])
+    flicker = int(np.sum(values[1:-1] > spike * around + 1.0))
     return Stability(float(values.mean()), flicker, flicker / len(values))
 
 

@@ -171,6 +171,8 @@ def _ruins(spec: WorldSpec, terrain: Terrain, rng: np.random.Generator) -> dict[
                     continue  # lost
                 position = np.array([cx, cy]) + along * (i - columns_long / 2) * spacing + across * (
                     j - columns_wide / 2) * spacing * 1.6
+                if terrain.height_at(*position) <= terrain.water_level + 0.5:
+                    continue
                 xs.append(position[0] % TILE_M)
                 ys.append(position[1] % TILE_M)
                 kinds.append(COLUMN)
@@ -181,6 +183,8 @@ def _ruins(spec: WorldSpec, terrain: Terrain, rng: np.random.Generator) -> dict[
             wall_height = float(rng.uniform(1.2, 3.2))
             for k in range(int(rng.integers(2, 6))):
                 position = start + direction * k * 2.2
+                if terrain.height_at(*position) <= terrain.water_level + 0.5:
+                    continue
                 xs.append(position[0] % TILE_M)
                 ys.append(position[1] % TILE_M)
                 kinds.append(WALL)

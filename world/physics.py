@@ -14,6 +14,7 @@ from .world import World
 GRAVITY = 9.81
 MAX_SLOPE = math.tan(math.radians(33.0))
 STEP_DOWN = 0.35
+SUBSTEP = 0.2  # metres: the longest move checked against obstacles at once
 DEEP_WATER = 0.6
 
 
@@ -74,7 +75,7 @@ def _try_move(world: World, body: Body, nx: float, ny: float, gait: Gait,
     if world.is_water(nx, ny, DEEP_WATER):
         return None
     run = math.hypot(nx - body.x, ny - body.y)
-    if body.on_ground and run > 1e-6:
+    if run > 1e-6:  # airborne too: jumping must not climb what walking cannot
         rise = world.ground(nx, ny) - world.ground(body.x, body.y)
         if rise / run > MAX_SLOPE:
             return None
@@ -96,13 +97,17 @@ def step(world: World, body: Body, move: np.ndarray, look: np.ndarray, flags: in
     dx = (math.cos(yaw) * forward + math.sin(yaw) * strafe) * distance
     dy = (math.sin(yaw) * forward - math.cos(yaw) * strafe) * distance
     x, y = body.x, body.y
-    if dx or dy:
-        moved = _try_move(world, body, x + dx, y + dy, gait, ignore)
+    substeps = max(1, math.ceil(math.hypot(dx, dy) / SUBSTEP))  # never jump past an obstacle
+    for _ in range(substeps if dx or dy else 0):
+        here = replace(body, x=x, y=y)
+        sx, sy = dx / substeps, dy / substeps
+        moved = _try_move(world, here, x + sx, y + sy, gait, ignore)
         if moved is None:  # slide along one axis
-            moved = (_try_move(world, body, x + dx, y, gait, ignore)
-                     or _try_move(world, body, x, y + dy, gait, ignore))
-        if moved is not None:
-            x, y = moved
+            moved = (_try_move(world, here, x + sx, y, gait, ignore)
+                     or _try_move(world, here, x, y + sy, gait, ignore))
+        if moved is None:
+            break
+        x, y = moved
     travelled = math.hypot((x - body.x + TILE_M / 2) % TILE_M - TILE_M / 2,
                            (y - body.y + TILE_M / 2) % TILE_M - TILE_M / 2)
     ground = world.ground(x, y)
@@ -125,4 +130,5 @@ def step(world: World, body: Body, move: np.ndarray, look: np.ndarray, flags: in
 def place(world: World, body: Body, x: float, y: float, yaw_degrees: float) -> Body:
     """An absolute pose from the action track: put the body there, on the ground."""
     x, y = x % TILE_M, y % TILE_M
-    return replace(body, x=x, y=y, z=world.ground(x, y), yaw=math.radians(yaw_degrees), vz=0.0, on_ground=True)
+    return replace(body, x=x, y=y, z=world.ground(x, y), yaw=math.radians(yaw_degrees), vz=0.0, on_ground=True,
+                   speed=0.0)

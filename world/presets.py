@@ -81,9 +81,10 @@ def preset(name: str) -> WorldSpec:
 def from_prompt(text: str, base: WorldSpec | None = None) -> PromptResult:
     """Map a prompt such as ``"foggy pine forest at dawn with a lake"`` onto a spec.
 
-    A biome word picks that biome's preset as the base; later words adjust it.
+    A biome word picks that biome's preset as the base (the last biome word wins); the other words
+    adjust it, in any order. Words of any script are read; those not in the vocabulary are reported.
     """
-    words = re.findall(r"[a-z]+", text.lower())
+    words = re.findall(r"[^\W\d_]+", text.lower())
     fields: dict[str, Any] = {}
     understood: list[tuple[str, str]] = []
     unknown: list[str] = []
@@ -91,8 +92,7 @@ def from_prompt(text: str, base: WorldSpec | None = None) -> PromptResult:
     for word in words:
         if word in _BIOME_WORDS:
             biome = _BIOME_WORDS[word]
-            if spec.biome != biome or not understood:
-                spec = next(p for p in PRESETS.values() if p.biome == biome).replace(seed=spec.seed)
+            spec = next(p for p in PRESETS.values() if p.biome == biome).replace(seed=spec.seed)
             understood.append((word, f"biome={biome}"))
         elif word in _TIME_WORDS:
             fields["time_of_day"] = _TIME_WORDS[word]

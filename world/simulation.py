@@ -146,6 +146,18 @@ def _event(world: World, clock: Clock, state: SimState, event: PlotEvent) -> Sim
 
 
 @dataclass(frozen=True)
+class Hearing:
+    """What a frame sounds like, besides positions: the walker's gait, the hour, the weather, cuts."""
+
+    phase: float
+    speed: float
+    on_ground: bool
+    hour: float
+    weather: tuple[float, ...]
+    cut: bool
+
+
+@dataclass(frozen=True)
 class FrameView:
     """Everything the renderer needs for one frame, and where the walker is (for metrics)."""
 
@@ -155,6 +167,7 @@ class FrameView:
     removed: frozenset[int]
     added: tuple[tuple[int, float, float], ...]
     walker: tuple[float, float, float, float]  # x, y, z (feet), yaw
+    hearing: Hearing
 
 
 def view(world: World, clock: Clock, state: SimState) -> FrameView:
@@ -167,7 +180,8 @@ def view(world: World, clock: Clock, state: SimState) -> FrameView:
         before = camera_for(world, state.previous_shot, player, eye, frame, clock.fps)
         camera = blend(before, camera, (frame - shot.start_frame) / shot.transition_frames)
     exposure, red, green, blue = state.look.at(frame)
-    env = environment(clock.hour(state), Weather(state.weather.at(frame)), world.spec.fog,
+    weather = state.weather.at(frame)
+    env = environment(clock.hour(state), Weather(weather), world.spec.fog,
                       world.terrain.water_level, frame / clock.fps, exposure=exposure, tint=(red, green, blue),
                       sky_time_s=frame / clock.fps * clock.time_scale / 60.0)
     rows = [(body.x, body.y, body.z, body.yaw, body.phase, ARCHETYPES[spec.archetype][0], spec.tint)
@@ -177,13 +191,16 @@ def view(world: World, clock: Clock, state: SimState) -> FrameView:
         rows.append((player.x, player.y, player.z, player.yaw, player.phase, EXPLORER, 0.5))
     table = np.asarray(rows, dtype=np.float32).reshape(-1, 7)
     actors = Actors(*(table[:, i] for i in range(7)))
-    return FrameView(camera, env, actors, state.removed, state.added, (player.x, player.y, player.z, player.yaw))
+    cut = shot.start_frame == frame and shot.transition == "cut" and state.previous_shot is not None
+    hearing = Hearing(player.phase, player.speed, player.on_ground, clock.hour(state), weather, cut)
+    return FrameView(camera, env, actors, state.removed, state.added, (player.x, player.y, player.z, player.yaw),
+                     hearing)
 
 
 def added_objects(world: World, added: tuple[tuple[int, float, float], ...]) -> Objects | None:
     if not added:
         return None
-    rng = np.random.default_rng(len(added))
-    parts = [sized(kind, np.asarray([x]), np.asarray([y]), np.asarray([world.ground(x, y)]), rng)
+    parts = [sized(kind, np.asarray([x]), np.asarray([y]), np.asarray([world.ground(x, y)]),
+                   np.random.default_rng([kind, round(x * 100), round(y * 100)]))  # each object its own look
              for kind, x, y in added]
     return build({name: np.concatenate([p[name] for p in parts]) for name in parts[0]})

@@ -158,10 +158,11 @@ class Timeline:
         frame_view = self.view_at(frame, store)
         return draw(world, frame_view, size, frame)
 
-    def render_segment(self, k: int, size: tuple[int, int], store: Store) -> np.ndarray:
-        """Frames of segment ``k`` as uint8 ``[n,H,W,3]``, cached by segment hash and size."""
+    def render_segment(self, k: int, size: tuple[int, int], store: Store, cache: bool = True) -> np.ndarray:
+        """Frames of segment ``k`` as uint8 ``[n,H,W,3]``, cached in memory by segment hash and size
+        when ``cache`` (long videos cache encoded segments instead: frames would not fit)."""
         key = f"world/frames/{self.segment_hashes()[k]}/{size[0]}x{size[1]}"
-        frames = store.get(key)
+        frames = store.get(key) if cache else None
         if frames is not None:
             return frames
         world = self.world(store)
@@ -171,7 +172,8 @@ class Timeline:
         for i, frame_view in enumerate(record.views):
             draw(world, frame_view, size, start + i, out=frames[i])
         frames.flags.writeable = False
-        store.put(key, frames, persist=False)
+        if cache:
+            store.put(key, frames, persist=False)
         return frames
 
     def iter_segments(self, size: tuple[int, int], store: Store) -> Iterator[np.ndarray]:

@@ -57,6 +57,7 @@ def plan(world: World, mode: str, start: Body, frames: int, fps: float, seed: in
     center = (start.x + math.cos(start.yaw) * radius, start.y + math.sin(start.yaw) * radius)
     phase = rng.random(3) * 2 * math.pi
     heading_goal = start.yaw
+    turn_rate = 0.0
     waypoint = 0
     for i in range(frames):
         t = i * dt
@@ -79,10 +80,12 @@ def plan(world: World, mode: str, start: Body, frames: int, fps: float, seed: in
                         heading_goal = body.yaw + math.pi * 0.75
                 if rng.random() < 0.01:
                     flags |= JUMP
-                if rng.random() < 0.05:
-                    sprint = not sprint and speed != "walk_only"
+                if speed == "sprint" and rng.random() < 0.05:
+                    sprint = not sprint  # bursts of running between stretches of walking
             goal = (body.x + math.cos(heading_goal) * 10, body.y + math.sin(heading_goal) * 10)
-            look[0] = _turn_towards(body, *goal, 2.5) + 0.15 * math.sin(t * 0.9 + phase[2])
+            wanted = _turn_towards(body, *goal, 1.4) + 0.15 * math.sin(t * 0.9 + phase[2])
+            turn_rate += max(-0.12, min(0.12, wanted - turn_rate))  # ease into and out of turns
+            look[0] = turn_rate
         elif mode == "orbit":
             move[1] = 1.0
             look[0] = _turn_towards(body, *center, 3.0)

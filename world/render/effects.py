@@ -10,7 +10,7 @@ from numba import njit
 from .lighting import AMBIENT, PRECIPITATION, SNOW, SUN_RGB
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, nogil=True)
 def precipitation(frame, env, frame_index, seed):  # type: ignore[no-untyped-def]
     amount = env[PRECIPITATION]
     if amount <= 0.01:

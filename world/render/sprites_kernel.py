@@ -295,7 +295,7 @@ def _coverage(atlas, kind, variant, tu, tv):  # type: ignore[no-untyped-def]
     return top * (1 - fv) + bottom * fv
 
 
-@njit(parallel=True, cache=True, fastmath=True)
+@njit(parallel=True, cache=True, fastmath=True, nogil=True)
 def draw_sprites(frame, depth, table, env, atlas, bands):  # type: ignore[no-untyped-def]
     height, width = frame.shape[0], frame.shape[1]
     count = table.shape[0]

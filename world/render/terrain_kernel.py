@@ -129,7 +129,7 @@ def sky_color(env, clouds, dx, dy, dz, out):  # type: ignore[no-untyped-def]
                     out[c] += env[STARS] * 0.9 * (1 - amount)
 
 
-@njit(parallel=True, cache=True, fastmath=True)
+@njit(parallel=True, cache=True, fastmath=True, nogil=True)
 def render_terrain(frame, depth, heights, colors, gradients, clouds, cam, env, cell0, far):  # type: ignore[no-untyped-def]
     """Draw terrain, water and sky into ``frame`` (uint8 [H,W,3]) and ``depth`` (float32 [H,W]).
 
