@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
-SegmentSource = Callable[[int], np.ndarray]
+from .audio import AudioTrack
+
+#: (segment index, whether the producer should keep the frames) -> uint8 [n,H,W,3]
+SegmentSource = Callable[[int, bool], np.ndarray]
 FrameSource = Callable[[int], np.ndarray]
 
 
@@ -15,7 +18,8 @@ FrameSource = Callable[[int], np.ndarray]
 class VideoStream:
     """``frame_count`` frames of ``width`` x ``height`` at ``fps``, in segments of ``segment_frames``.
 
-    ``segment(k)`` returns segment k's frames as uint8 ``[n,H,W,3]`` (its producer may cache them);
+    ``segment(k)`` returns segment k's frames as uint8 ``[n,H,W,3]``; with ``keep`` the producer may
+    cache them (consumers that cache something smaller, such as encoded segments, pass False);
     ``frame(i)`` returns one frame, cheaper than its whole segment when the producer can do that.
     ``keys`` identify each segment's content (equal keys: equal frames), for caching encoded chunks.
     """
@@ -28,6 +32,7 @@ class VideoStream:
     segment_source: SegmentSource
     frame_source: FrameSource
     keys: tuple[str, ...]
+    audio: AudioTrack | None = None
 
     @property
     def duration(self) -> float:
@@ -42,10 +47,13 @@ class VideoStream:
         """A stream holds no frames itself (what a cache should count)."""
         return 256
 
-    def segment(self, k: int) -> np.ndarray:
+    def with_audio(self, audio: AudioTrack | None) -> VideoStream:
+        return replace(self, audio=audio)
+
+    def segment(self, k: int, keep: bool = True) -> np.ndarray:
         if not 0 <= k < self.segment_count:
             raise IndexError(f"segment {k} of a {self.segment_count}-segment video")
-        frames = self.segment_source(k)
+        frames = self.segment_source(k, keep)
         expected = min(self.segment_frames, self.frame_count - k * self.segment_frames)
         if frames.shape != (expected, self.height, self.width, 3) or frames.dtype != np.uint8:
             raise ValueError(f"segment {k} came out {frames.dtype} {list(frames.shape)}; expected uint8 "

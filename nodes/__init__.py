@@ -7,9 +7,9 @@ from __future__ import annotations
 
 from graph import NodeRegistry
 
-from . import frames, image, logic, math, primitives, world
+from . import audio, frames, image, logic, math, primitives, video, world
 
 
 def register(registry: NodeRegistry) -> None:
-    for module in (primitives, math, logic, image, world, frames):
+    for module in (primitives, math, logic, image, world, frames, audio, video):
         registry.register_all(module.NODES, source="builtin")
