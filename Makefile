@@ -19,7 +19,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 run: setup
-	$(BIN)/worldgraph run workflows/director.json --out output
+	$(BIN)/worldgraph run workflows/default.json --out output
 
 test: setup lint
 	$(BIN)/python -m pytest
@@ -31,6 +31,7 @@ lint: setup
 bench: setup
 	$(BIN)/python bench/executor.py --json
 	$(BIN)/python bench/world.py --json
+	$(BIN)/python bench/media.py --json
 
 clean:
 	rm -rf $(VENV) output temp build *.egg-info

@@ -20,7 +20,7 @@ from .registry import NodeRegistry
 from .runtime import create_executor
 from .types import COMBO, STRING
 from .validation import plan
-from .workflow import Workflow
+from .workflow import Workflow, read_text
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -54,6 +54,10 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("workflow", type=Path)
     validate.add_argument("--json", action="store_true")
     validate.set_defaults(command=_validate)
+
+    inspect = commands.add_parser("inspect", help="print the workflow embedded in an output file (PNG, MP4...)")
+    inspect.add_argument("file", type=Path)
+    inspect.set_defaults(command=_inspect)
 
     nodes = commands.add_parser("nodes", help="list the available nodes")
     nodes.add_argument("--json", action="store_true", help="the full description (ComfyUI's object_info shape)")
@@ -208,6 +212,17 @@ def _validate(args: argparse.Namespace) -> int:
         for warning in checked.warnings:
             print(f"warning: {warning}", file=sys.stderr)
         print(f"ok: {len(checked.order)} node(s) to run for output(s) {', '.join(checked.targets)}")
+    return EXIT_OK
+
+
+def _inspect(args: argparse.Namespace) -> int:
+    registry = load_registry()
+    try:
+        workflow = Workflow.from_json(read_text(args.file, registry), registry, source=str(args.file))
+    except WorkflowError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return EXIT_INVALID
+    print(workflow.to_json())
     return EXIT_OK
 
 

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import difflib
 import inspect
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from pathlib import Path
 from typing import Any
 
 from .codecs import CodecRegistry
@@ -23,6 +24,7 @@ class NodeRegistry:
         self.codecs = CodecRegistry()
         self._classes: dict[str, type[Node]] = {}
         self._sources: dict[str, str] = {}
+        self._workflow_readers: list[Callable[[Path], str | None]] = []
 
     def register(self, node_class: type[Node], source: str = "builtin") -> type[Node]:
         """Add a node class; refuse a second class of the same name, naming both sources."""
@@ -47,6 +49,18 @@ class NodeRegistry:
     def register_all(self, node_classes: Iterable[type[Node]], source: str = "builtin") -> None:
         for node_class in node_classes:
             self.register(node_class, source)
+
+    def register_workflow_reader(self, reader: Callable[[Path], str | None]) -> None:
+        """Add a reader that finds a workflow embedded in an output file (a PNG chunk, a video tag)."""
+        self._workflow_readers.append(reader)
+
+    def read_embedded_workflow(self, path: Path) -> str | None:
+        """The workflow JSON embedded in ``path`` by any registered reader, or None."""
+        for reader in self._workflow_readers:
+            text = reader(path)
+            if text:
+                return text
+        return None
 
     def _check_type(self, node: str, where: str, type_name: str) -> None:
         if type_name in self.types:

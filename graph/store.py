@@ -216,8 +216,12 @@ class ContentStore:
                 self.memory.put(key, value)
         return value
 
-    def put(self, key: str, value: Any, persist: bool = True, require_arrays: bool = True) -> None:
-        self.memory.put(key, value)
+    def put(self, key: str, value: Any, persist: bool = True, require_arrays: bool = True,
+            memory: bool = True) -> None:
+        """Keep ``value`` in memory (unless ``memory`` is False: large values read rarely) and persist
+        what can be persisted."""
+        if memory or self.disk is None:
+            self.memory.put(key, value)
         if persist and self.disk is not None:
             self.disk.put(key, value, require_arrays)
 

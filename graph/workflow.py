@@ -69,11 +69,8 @@ class Workflow:
     # ---- reading and writing -------------------------------------------------------------
     @classmethod
     def load(cls, path: str | os.PathLike[str], registry: NodeRegistry | None = None) -> Workflow:
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as error:
-            raise WorkflowFormatError(f"cannot read workflow: {error}", str(path)) from None
-        return cls.from_json(text, registry, source=str(path))
+        """A workflow file, or an output (PNG, MP4, ...) with a workflow embedded in it."""
+        return cls.from_json(read_text(path, registry), registry, source=str(path))
 
     @classmethod
     def from_json(cls, text: str, registry: NodeRegistry | None = None, source: str = "") -> Workflow:
@@ -189,6 +186,23 @@ class Workflow:
     def _next_id(self) -> str:
         numeric = [int(i) for i in self.nodes if i.isdigit()]
         return str(max(numeric, default=0) + 1)
+
+
+def read_text(path: str | os.PathLike[str], registry: NodeRegistry | None = None) -> str:
+    """The workflow JSON of a file: the file itself, or what a registered reader finds embedded in it."""
+    try:
+        data = Path(path).read_bytes()
+    except OSError as error:
+        raise WorkflowFormatError(f"cannot read workflow: {error}", str(path)) from None
+    if data.lstrip()[:1] in (b"{", b"["):
+        try:
+            return data.decode("utf-8")
+        except UnicodeDecodeError as error:
+            raise WorkflowFormatError(f"not UTF-8 text: {error}", str(path)) from None
+    embedded = registry.read_embedded_workflow(Path(path)) if registry is not None else None
+    if embedded is None:
+        raise WorkflowFormatError("neither a workflow file nor an output with a workflow embedded in it", str(path))
+    return embedded
 
 
 # ---- versions ----------------------------------------------------------------------------

@@ -13,3 +13,5 @@ from . import audio, frames, image, logic, math, primitives, video, world
 def register(registry: NodeRegistry) -> None:
     for module in (primitives, math, logic, image, world, frames, audio, video):
         registry.register_all(module.NODES, source="builtin")
+    registry.register_workflow_reader(image.embedded_workflow)
+    registry.register_workflow_reader(video.embedded_workflow)

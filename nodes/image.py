@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -10,10 +11,15 @@ import numpy as np
 from graph import IMAGE, Bool, Int, Node, NodeResult, NodeSchema, Output, Paths, Socket, String, Workflow
 from graph.files import atomic_write_bytes
 from graph.paths import next_numbered_file
-from media.image import decode_image, encode_png, solid_frames
+from media.image import decode_image, encode_png, read_png_text, solid_frames
 
 #: The PNG text chunk that carries the workflow.
 WORKFLOW_CHUNK = "workflow"
+
+
+def embedded_workflow(path: Path) -> str | None:
+    """The workflow a PNG carries in its text chunk."""
+    return read_png_text(path).get(WORKFLOW_CHUNK) if path.suffix.lower() == ".png" else None
 
 
 class LoadImage(Node):

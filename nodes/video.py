@@ -4,19 +4,29 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from graph import AUDIO, VIDEO, Bool, Choice, Float, Int, Node, NodeResult, NodeSchema, Output, Paths, Socket, String
-from graph import Workflow
+from graph import (AUDIO, VIDEO, Bool, Choice, ContentStore, Float, Int, Node, NodeResult, NodeSchema, Output, Paths,
+                   Socket, String, Workflow)
 from graph.paths import next_numbered_file
 from media.audio import AudioTrack
 from media.stream import VideoStream
-from media.video import FORMATS, METADATA_KEY, QUALITIES, decode_audio, decode_frames, encode_segment, probe, write
-from world.store import Store
+from media.video import (FORMATS, METADATA_KEY, QUALITIES, decode_audio, decode_frames, encode_segment, probe,
+                         read_metadata, write)
 
 FIT_MODES = ["pad", "trim", "pad_or_trim"]
+VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm")
+
+
+def embedded_workflow(path: Path) -> str | None:
+    """The workflow a video carries in its container tags (any case: Matroska upper-cases keys)."""
+    if path.suffix.lower() not in VIDEO_SUFFIXES:
+        return None
+    tags = {key.lower(): value for key, value in read_metadata(path).items()}
+    return tags.get(METADATA_KEY)
 
 
 class MuxAudio(Node):
@@ -32,7 +42,7 @@ class MuxAudio(Node):
         return (video.with_audio(AudioTrack(audio.samples, audio.rate, audio.start + offset)),)
 
 
-def encoded_segments(video: VideoStream, format_name: str, quality: str, store: Store,
+def encoded_segments(video: VideoStream, format_name: str, quality: str, store: ContentStore,
                      progress: Callable[[int], None] | None = None) -> Iterator[bytes]:
     """Each segment encoded once and cached by its content key; rendering the next segment runs in a
     thread while this one is encoded, so both cores stay busy."""
@@ -53,7 +63,7 @@ def encoded_segments(video: VideoStream, format_name: str, quality: str, store: 
                 pending = pool.submit(fetch, k + 1)
             if isinstance(item, np.ndarray):
                 data = encode_segment(item, round(video.fps), fmt, quality)
-                store.put(key(k), data)
+                store.put(key(k), data, memory=False)  # on disk: memory stays flat in video length
                 item = data
             if progress is not None:
                 progress(k + 1)
@@ -76,7 +86,7 @@ class SaveVideo(Node):
     )
 
     def run(self, video: VideoStream, filename_prefix: str, format: str, quality: str, audio_fit: str,
-            embed_workflow: bool, paths: Paths, store: Store, progress: Callable[[float, float | None], None],
+            embed_workflow: bool, paths: Paths, store: ContentStore, progress: Callable[[float, float | None], None],
             workflow: Workflow) -> NodeResult:
         fmt = FORMATS[format]
         subfolder, filename = next_numbered_file(paths.output, filename_prefix, fmt.extension)
@@ -96,7 +106,7 @@ class PreviewVideo(Node):
         inputs=(Socket("video", VIDEO),), output_node=True, context=("paths", "store", "progress"),
     )
 
-    def run(self, video: VideoStream, paths: Paths, store: Store,
+    def run(self, video: VideoStream, paths: Paths, store: ContentStore,
             progress: Callable[[float, float | None], None]) -> NodeResult:
         proxy = _half_size(video)
         subfolder, filename = next_numbered_file(paths.temp, "preview/video", "mp4")
