@@ -404,7 +404,7 @@ def test_unreadable_files(tmp_path):
     assert str(caught.value).startswith(f"{missing}: cannot read workflow: ")
     binary = tmp_path / "binary.json"
     binary.write_bytes(b"\xff\xfe\x00garbage")
-    with pytest.raises(WorkflowFormatError, match="cannot read workflow"):
+    with pytest.raises(WorkflowFormatError, match="neither a workflow file nor an output with a workflow embedded"):
         Workflow.load(binary)
     with pytest.raises(WorkflowFormatError, match="cannot read workflow"):
         Workflow.load(tmp_path)  # a folder
