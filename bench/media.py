@@ -75,7 +75,7 @@ def main() -> None:
     if args.child:
         print(json.dumps(child(args.seconds, args.resolution, args.resave)))
         return
-    run_child(2.0, "480p", False)  # warm the compiled kernels (numba caches them on disk)
+    run_child(14.0, "480p", False)  # warm the compiled kernels (numba caches them on disk)
     e480 = run_child(60.0, "480p", False)
     e720 = run_child(60.0, "720p", False)
     short = run_child(30.0, "720p", False)

@@ -27,7 +27,7 @@ from .paths import FOLDER_KINDS, PathOutsideFolder, Paths
 from .registry import NodeRegistry
 from .store import ContentStore
 from .types import WIDGET_TYPES
-from .validation import Plan, PlannedNode, plan
+from .validation import Plan, PlannedNode, plan, topological_order
 from .workflow import Link, Workflow
 
 
@@ -307,7 +307,9 @@ class _Run:
                 problem = registry.link_problem(added[link.source].class_type, link.output, planned.class_type, name)
                 if problem:
                     raise WorkflowError(f"subgraph node {sub_id.rsplit('/', 1)[1]!r}: input '{name}': {problem}")
-        order = _subgraph_order(added)
+        order, stuck = topological_order(list(added), added)
+        if stuck:
+            raise WorkflowError("the expanded subgraph has a cycle")
         self.nodes.update(added)
         subgraph_keys(self.keys[node_id], order, added, {v: k for k, v in ids.items()}, self.keys,
                       self.executor.paths)
@@ -317,26 +319,6 @@ class _Run:
     def finish_expansion(self, node_id: str) -> None:
         outputs = tuple(self.value_of(ref.node, ref.output) for ref in self.expansions.pop(node_id))
         self.complete(node_id, outputs, self.expansion_ui.pop(node_id), 0.0)
-
-
-def _subgraph_order(nodes: dict[str, PlannedNode]) -> list[str]:
-    indegree = {node_id: len(node.links) for node_id, node in nodes.items()}
-    children: dict[str, list[str]] = {node_id: [] for node_id in nodes}
-    for node_id, node in nodes.items():
-        for link in node.links.values():
-            children[link.source].append(node_id)
-    ready = [node_id for node_id, degree in indegree.items() if degree == 0]
-    order: list[str] = []
-    while ready:
-        node_id = ready.pop()
-        order.append(node_id)
-        for child in children[node_id]:
-            indegree[child] -= 1
-            if indegree[child] == 0:
-                ready.append(child)
-    if len(order) < len(nodes):
-        raise WorkflowError("the expanded subgraph has a cycle")
-    return order
 
 
 def _check_outputs(name: str, outputs: Any, expected: int) -> None:

@@ -35,6 +35,28 @@ class PlannedNode:
         return self.node_class.schema.name
 
 
+def topological_order(ids: list[str], nodes: dict[str, PlannedNode]) -> tuple[list[str], set[str]]:
+    """Kahn's algorithm over ``ids`` (links from outside ``ids`` are ignored): the order, and the
+    nodes left over because they sit on or behind a cycle."""
+    indegree = {node_id: 0 for node_id in ids}
+    children: dict[str, list[str]] = {node_id: [] for node_id in ids}
+    for node_id in ids:
+        for link in nodes[node_id].links.values() if node_id in nodes else ():
+            if link.source in indegree:
+                indegree[node_id] += 1
+                children[link.source].append(node_id)
+    ready = deque(node_id for node_id in ids if indegree[node_id] == 0)
+    order: list[str] = []
+    while ready:
+        node_id = ready.popleft()
+        order.append(node_id)
+        for child in children[node_id]:
+            indegree[child] -= 1
+            if indegree[child] == 0:
+                ready.append(child)
+    return order, {node_id for node_id in ids if indegree[node_id] > 0}
+
+
 @dataclass(frozen=True)
 class Plan:
     targets: list[str]
@@ -180,25 +202,10 @@ class _Checker:
                        f"gives {spec.type}", spec.name, kind="bad_value")
 
     def order(self, needed: list[str], planned: dict[str, PlannedNode]) -> list[str]:
-        """Kahn's algorithm over the needed nodes; cycles are reported with their path."""
-        indegree = {node_id: 0 for node_id in needed}
-        children: dict[str, list[str]] = {node_id: [] for node_id in needed}
-        for node_id in needed:
-            for link in planned[node_id].links.values() if node_id in planned else ():
-                if link.source in indegree:
-                    indegree[node_id] += 1
-                    children[link.source].append(node_id)
-        ready = deque(node_id for node_id in needed if indegree[node_id] == 0)
-        order: list[str] = []
-        while ready:
-            node_id = ready.popleft()
-            order.append(node_id)
-            for child in children[node_id]:
-                indegree[child] -= 1
-                if indegree[child] == 0:
-                    ready.append(child)
-        if len(order) < len(needed):
-            self.report_cycles({n for n in needed if indegree[n] > 0}, planned)
+        """Topological order of the needed nodes; cycles are reported with their path."""
+        order, stuck = topological_order(needed, planned)
+        if stuck:
+            self.report_cycles(stuck, planned)
         return order
 
     def report_cycles(self, stuck: set[str], planned: dict[str, PlannedNode]) -> None:

@@ -56,20 +56,8 @@ def sample_channel(field, fx, fy, channel):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, fastmath=True, inline="always")
 def sample_rgb(field, fx, fy, out):  # type: ignore[no-untyped-def]
-    n = field.shape[0]
-    x0 = math.floor(fx)
-    y0 = math.floor(fy)
-    tx = fx - x0
-    ty = fy - y0
-    mask = n - 1  # fields are power-of-two sized
-    ix0 = int(x0) & mask
-    iy0 = int(y0) & mask
-    ix1 = (ix0 + 1) & mask
-    iy1 = (iy0 + 1) & mask
     for c in range(3):
-        top = field[iy0, ix0, c] * (1 - tx) + field[iy0, ix1, c] * tx
-        bottom = field[iy1, ix0, c] * (1 - tx) + field[iy1, ix1, c] * tx
-        out[c] = (top * (1 - ty) + bottom * ty) * (1.0 / 255.0)
+        out[c] = sample_channel(field, fx, fy, c) * (1.0 / 255.0)
 
 
 @njit(cache=True, fastmath=True, inline="always")
