@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import hashlib
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 from scipy.signal import butter, sosfilt
@@ -35,11 +36,6 @@ def _sos(kind: str, cutoff: float | tuple[float, float], order: int = 2) -> np.n
     return butter(order, cutoff, btype=kind, fs=RATE, output="sos")
 
 
-def _envelope(curve: np.ndarray, control_rate: float, samples: int) -> np.ndarray:
-    times = (np.arange(curve.shape[0]) + 0.5) / control_rate
-    return np.interp(np.arange(samples) / RATE, times, curve).astype(np.float32)
-
-
 def _noise(rng: np.random.Generator, samples: int) -> np.ndarray:
     return rng.standard_normal((samples, 2), dtype=np.float32)
 
@@ -59,43 +55,81 @@ def _place(out: np.ndarray, sound: np.ndarray, time: float) -> None:
 
 
 # ---- ambience ---------------------------------------------------------------------------------
-def _wind(rng: np.random.Generator, env: np.ndarray) -> np.ndarray:
-    samples = env.shape[0]
-    t = np.arange(samples, dtype=np.float32) / RATE
-    gusts = 0.6 + 0.25 * np.sin(2 * np.pi * 0.07 * t + rng.random() * 6) + 0.15 * np.sin(2 * np.pi * 0.19 * t)
-    return sosfilt(_sos("lowpass", 420.0), _noise(rng, samples), axis=0).astype(np.float32) * \
-        (env * gusts * 0.9)[:, None]
+BLOCK_SECONDS = 10.0  # ambience is made block by block: memory does not grow with the track's length
 
 
-def _rain(rng: np.random.Generator, env: np.ndarray) -> np.ndarray:
-    samples = env.shape[0]
-    hiss = sosfilt(_sos("highpass", 1800.0), _noise(rng, samples), axis=0).astype(np.float32) * 0.09
-    drops = (rng.random((samples, 2)) < 0.0015).astype(np.float32) * rng.uniform(-0.5, 0.5, (samples, 2))
-    drops = sosfilt(_sos("bandpass", (1500.0, 6000.0)), drops, axis=0).astype(np.float32)
-    return (hiss + drops * 0.6) * env[:, None]
+class _FilteredNoise:
+    """Stereo noise through a filter whose state carries across blocks (no seams)."""
+
+    def __init__(self, rng: np.random.Generator, sos: np.ndarray) -> None:
+        self.rng = rng
+        self.sos = sos
+        self.state = np.zeros((sos.shape[0], 2, 2))
+
+    def next(self, samples: int) -> np.ndarray:
+        out, self.state = sosfilt(self.sos, _noise(self.rng, samples), axis=0, zi=self.state)
+        return out.astype(np.float32)
 
 
-def _snow(rng: np.random.Generator, env: np.ndarray) -> np.ndarray:
-    return sosfilt(_sos("lowpass", 250.0), _noise(rng, env.shape[0]), axis=0).astype(np.float32) * \
-        (env * 0.35)[:, None]
+class _Wind:
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.noise, self.phase = _FilteredNoise(rng, _sos("lowpass", 420.0)), rng.random() * 6.0
+
+    def block(self, env: np.ndarray, t: np.ndarray) -> np.ndarray:
+        gusts = 0.6 + 0.25 * np.sin(2 * np.pi * 0.07 * t + self.phase) + 0.15 * np.sin(2 * np.pi * 0.19 * t)
+        return self.noise.next(env.shape[0]) * (env * gusts * 0.9)[:, None]
 
 
-def _water(rng: np.random.Generator, env: np.ndarray) -> np.ndarray:
-    samples = env.shape[0]
-    t = np.arange(samples, dtype=np.float32) / RATE
-    lapping = 0.55 + 0.45 * np.sin(2 * np.pi * 0.23 * t) * np.sin(2 * np.pi * 0.07 * t + 1.0)
-    return sosfilt(_sos("bandpass", (180.0, 1100.0)), _noise(rng, samples), axis=0).astype(np.float32) * \
-        (env * lapping * 0.5)[:, None]
+class _Rain:
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.rng = rng
+        self.hiss = _FilteredNoise(rng, _sos("highpass", 1800.0))
+        self.sos = _sos("bandpass", (1500.0, 6000.0))
+        self.state = np.zeros((self.sos.shape[0], 2, 2))
+
+    def block(self, env: np.ndarray, t: np.ndarray) -> np.ndarray:
+        samples = env.shape[0]
+        clicks = (self.rng.random((samples, 2)) < 0.0015) * self.rng.uniform(-0.5, 0.5, (samples, 2))
+        drops, self.state = sosfilt(self.sos, clicks, axis=0, zi=self.state)
+        return (self.hiss.next(samples) * 0.09 + drops.astype(np.float32) * 0.6) * env[:, None]
 
 
-def _insects(rng: np.random.Generator, env: np.ndarray) -> np.ndarray:
-    samples = env.shape[0]
-    t = np.arange(samples, dtype=np.float32) / RATE
-    carrier = np.sin(2 * np.pi * 4600.0 * t)
-    pulses = (np.sin(2 * np.pi * 32.0 * t) > 0.2).astype(np.float32)
-    chirps = (np.sin(2 * np.pi * 1.4 * t + rng.random() * 6) > 0.3).astype(np.float32)
-    mono = carrier * pulses * chirps * env * 0.025
-    return np.stack([mono, np.roll(mono, 900)], axis=1)
+class _Snow:
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.noise = _FilteredNoise(rng, _sos("lowpass", 250.0))
+
+    def block(self, env: np.ndarray, t: np.ndarray) -> np.ndarray:
+        return self.noise.next(env.shape[0]) * (env * 0.35)[:, None]
+
+
+class _Water:
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.noise = _FilteredNoise(rng, _sos("bandpass", (180.0, 1100.0)))
+
+    def block(self, env: np.ndarray, t: np.ndarray) -> np.ndarray:
+        lapping = 0.55 + 0.45 * np.sin(2 * np.pi * 0.23 * t) * np.sin(2 * np.pi * 0.07 * t + 1.0)
+        return self.noise.next(env.shape[0]) * (env * lapping * 0.5)[:, None]
+
+
+class _Insects:
+    def __init__(self, rng: np.random.Generator) -> None:
+        self.phase = rng.random() * 6.0
+
+    def block(self, env: np.ndarray, t: np.ndarray) -> np.ndarray:
+        carrier = np.sin(2 * np.pi * 4600.0 * t)
+        pulses = (np.sin(2 * np.pi * 32.0 * t) > 0.2).astype(np.float32)
+        chirps = (np.sin(2 * np.pi * 1.4 * t + self.phase) > 0.3).astype(np.float32)
+        mono = (carrier * pulses * chirps * env * 0.025).astype(np.float32)
+        return np.stack([mono, np.roll(mono, 900)], axis=1)
+
+
+class _Layer(Protocol):
+    def block(self, env: np.ndarray, t: np.ndarray) -> np.ndarray: ...
+
+
+_AMBIENCE: dict[str, Callable[[np.random.Generator], _Layer]] = {
+    "wind": _Wind, "rain": _Rain, "snow": _Snow, "water": _Water, "insects": _Insects,
+}
 
 
 def _bird_song(rng: np.random.Generator) -> np.ndarray:
@@ -111,10 +145,10 @@ def _bird_song(rng: np.random.Generator) -> np.ndarray:
     return np.concatenate(syllables).astype(np.float32)
 
 
-def _birds(rng: np.random.Generator, env: np.ndarray, out: np.ndarray) -> None:
-    seconds = env.shape[0] / RATE
+def _birds(rng: np.random.Generator, curve: np.ndarray, control_rate: float, out: np.ndarray) -> None:
+    seconds = out.shape[0] / RATE
     for when in np.sort(rng.uniform(0, seconds, int(seconds * 0.9))):
-        level = env[min(int(when * RATE), env.shape[0] - 1)]
+        level = curve[min(int(when * control_rate), curve.shape[0] - 1)]
         if rng.random() < level:
             _place(out, _pan(_bird_song(rng), rng.uniform(-0.9, 0.9), 0.05 * rng.uniform(0.4, 1.0)), when)
 
@@ -193,16 +227,18 @@ def render(duration: float, control_rate: float, ambience: Mapping[str, np.ndarr
     gains = {"ambience": 1.0, "steps": 1.0, "characters": 1.0, "transitions": 1.0, "music": 1.0, **(gains or {})}
     samples = round(duration * RATE)
     out = np.zeros((samples, 2), dtype=np.float32)
-    layers = {"wind": _wind, "rain": _rain, "snow": _snow, "water": _water, "insects": _insects}
-    for name, synth in layers.items():
-        curve = ambience.get(name)
-        if curve is not None and float(np.max(curve, initial=0.0)) > 0.01:
-            out += synth(_rng(seed, name), _envelope(curve, control_rate, samples)) * np.float32(gains["ambience"])
+    layers = [(layer(_rng(seed, name)), curve) for name, layer in _AMBIENCE.items()
+              if (curve := ambience.get(name)) is not None and float(np.max(curve, initial=0.0)) > 0.01]
+    block = round(BLOCK_SECONDS * RATE)
+    for start in range(0, samples, block):
+        stop = min(start + block, samples)
+        t = np.arange(start, stop, dtype=np.float64) / RATE
+        for layer, curve in layers:
+            env = np.interp(t, (np.arange(curve.shape[0]) + 0.5) / control_rate, curve).astype(np.float32)
+            out[start:stop] += layer.block(env, t.astype(np.float32)) * np.float32(gains["ambience"])
     birds = ambience.get("birds")
     if birds is not None and float(np.max(birds, initial=0.0)) > 0.01:
-        bird_layer = np.zeros_like(out)
-        _birds(_rng(seed, "birds"), _envelope(birds, control_rate, samples), bird_layer)
-        out += bird_layer * np.float32(gains["ambience"])
+        _birds(_rng(seed, "birds"), birds * np.float32(gains["ambience"]), control_rate, out)
     for number, event in enumerate(events):
         rng = _rng(seed, number, event.kind, round(event.time * 1000))
         if event.kind in ("step", "land", "character_step"):
