@@ -48,14 +48,15 @@ class AudioTrack:
             out[lo - first:hi - first] = self.samples[lo - offset:hi - offset]
         return out
 
-    def fitted(self, seconds: float, mode: str = "pad") -> AudioTrack:
-        """Exactly ``seconds`` long from timeline 0: padded with silence or trimmed (``mode``: pad,
-        trim, pad_or_trim)."""
-        total = round(seconds * self.rate)
-        samples = self.window(0.0, total / self.rate)
-        if mode == "trim" and self.start + self.duration < seconds:
-            samples = samples[: round((self.start + self.duration) * self.rate)]
-        return AudioTrack(samples, self.rate, 0.0)
+    def fitted(self, seconds: float, mode: str = "pad_or_trim") -> AudioTrack:
+        """The track from timeline 0 against a video of ``seconds``. ``pad``: a shorter track is padded
+        with silence to the end (a longer one is kept whole); ``trim``: a longer track is cut at the end
+        (a shorter one stays short); ``pad_or_trim``: exactly ``seconds``."""
+        if mode not in ("pad", "trim", "pad_or_trim"):
+            raise ValueError(f"audio fit {mode!r} must be pad, trim or pad_or_trim")
+        end = self.start + self.duration
+        length = {"pad": max(seconds, end), "trim": min(seconds, end), "pad_or_trim": seconds}[mode]
+        return AudioTrack(self.window(0.0, round(max(length, 0.0) * self.rate) / self.rate), self.rate, 0.0)
 
 
 def to_stereo(data: np.ndarray) -> np.ndarray:

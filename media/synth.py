@@ -112,15 +112,20 @@ class _Water:
 
 
 class _Insects:
+    DELAY = 900  # samples the right channel lags, for width
+
     def __init__(self, rng: np.random.Generator) -> None:
         self.phase = rng.random() * 6.0
+        self.tail = np.zeros(self.DELAY, dtype=np.float32)
 
     def block(self, env: np.ndarray, t: np.ndarray) -> np.ndarray:
         carrier = np.sin(2 * np.pi * 4600.0 * t)
         pulses = (np.sin(2 * np.pi * 32.0 * t) > 0.2).astype(np.float32)
         chirps = (np.sin(2 * np.pi * 1.4 * t + self.phase) > 0.3).astype(np.float32)
         mono = (carrier * pulses * chirps * env * 0.025).astype(np.float32)
-        return np.stack([mono, np.roll(mono, 900)], axis=1)
+        delayed = np.concatenate([self.tail, mono])
+        self.tail = delayed[-self.DELAY:]
+        return np.stack([mono, delayed[: mono.shape[0]]], axis=1)
 
 
 class _Layer(Protocol):

@@ -106,12 +106,11 @@ def write(path: str | os.PathLike[str], fmt: Format, fps: int, frame_count: int,
 def _write(path: str, fmt: Format, fps: int, frame_count: int, segment_frames: int, segments: Iterable[bytes],
            audio: AudioTrack | None, metadata: dict[str, str], progress: Callable[[int], None] | None) -> None:
     options = {"movflags": "use_metadata_tags"} if fmt.container == "mp4" else {}
-    duration = frame_count / fps
     with av.open(path, "w", format=fmt.container, options=options) as output:
         output.metadata.update(metadata)
         video_out = audio_out = None
         fed = 0  # audio samples given to the encoder so far
-        total_samples = round(duration * fmt.audio_rate)
+        total_samples = round(audio.duration * fmt.audio_rate) if audio is not None else 0
         for k, data in enumerate(segments):
             with cast(InputContainer, av.open(io.BytesIO(data))) as segment:
                 source = segment.streams.video[0]
@@ -180,7 +179,7 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
             stream = container.streams.video[0]
             fps = float(stream.average_rate or stream.guessed_rate or 0)
             seconds = float(container.duration / av.time_base) if container.duration else 0.0
-            frames = stream.frames or round(seconds * fps)
+            frames = stream.frames or sum(1 for packet in container.demux(stream) if packet.size)
             return VideoInfo(stream.codec_context.width, stream.codec_context.height, fps, frames, seconds,
                              bool(container.streams.audio))
     except av.error.FFmpegError as error:

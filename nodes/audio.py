@@ -79,7 +79,7 @@ class MixAudio(Node):
             b: AudioTrack | None = None) -> tuple[AudioTrack]:
         tracks = [(a, gain_a)]
         if b is not None:
-            tracks.append((AudioTrack(b.samples, b.rate, max(0.0, b.start + offset_b)), gain_b))
+            tracks.append((AudioTrack(b.samples, b.rate, b.start + offset_b), gain_b))  # before 0: its head is cut
         return (fade(mix(tracks), fade_in, fade_out),)
 
 

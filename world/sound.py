@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .objects import COLUMN, WALL, wrap_delta
+from .simulation import FrameView
 from .render.sprites_kernel import DEER, EXPLORER, HIKER, ROBOT
 from .spec import WEATHERS
 from .store import Store
@@ -121,12 +122,12 @@ def scene(timeline: Timeline, store: Store, seed: int = 0) -> SoundScene:
             was_on_ground, previous_phase = hearing.on_ground, hearing.phase
             if hearing.cut:
                 events.append(SoundEvent(time, "cut", "whoosh", 0.8, 0.0))
-            events.extend(_character_sounds(view, character_phase, time, fps, frame, seed))
+            events.extend(_character_sounds(world, view, character_phase, time, fps, frame, seed))
     return SoundScene(frames / fps, fps, curves, tuple(sorted(events, key=lambda e: e.time)))
 
 
-def _character_sounds(view, phases: dict[int, float], time: float, fps: float, frame: int,  # type: ignore[no-untyped-def]
-                      seed: int) -> list[SoundEvent]:
+def _character_sounds(world: World, view: FrameView, phases: dict[int, float], time: float, fps: float,
+                      frame: int, seed: int) -> list[SoundEvent]:
     camera = view.camera
     actors = view.actors
     out = []
@@ -144,8 +145,11 @@ def _character_sounds(view, phases: dict[int, float], time: float, fps: float, f
         pan = max(-1.0, min(1.0, (dx * math.sin(camera.yaw) - dy * math.cos(camera.yaw)) / max(distance, 1e-3)))
         phase = float(actors.phase[index])
         if index in phases:
-            for fraction in _crossings(phases[index], phase):
-                out.append(SoundEvent(time - (1.0 - fraction) / fps, "character_step", "grass", gain * 0.7, pan))
+            steps = _crossings(phases[index], phase)
+            surface = _surface(world, float(actors.x[index]), float(actors.y[index]), view.hearing.weather) \
+                if steps else ""
+            for fraction in steps:
+                out.append(SoundEvent(time - (1.0 - fraction) / fps, "character_step", surface, gain * 0.7, pan))
         phases[index] = phase
         period = round(CALL_PERIOD_S * fps)
         if (frame + (index * 37 + seed) % period) % period == 0:
