@@ -56,7 +56,10 @@ class AudioTrack:
             raise ValueError(f"audio fit {mode!r} must be pad, trim or pad_or_trim")
         end = self.start + self.duration
         length = {"pad": max(seconds, end), "trim": min(seconds, end), "pad_or_trim": seconds}[mode]
-        return AudioTrack(self.window(0.0, round(max(length, 0.0) * self.rate) / self.rate), self.rate, 0.0)
+        samples = round(max(length, 0.0) * self.rate)
+        if self.start == 0.0 and samples == self.samples.shape[0]:
+            return self  # already fits: no copy of a long track
+        return AudioTrack(self.window(0.0, samples / self.rate), self.rate, 0.0)
 
 
 def to_stereo(data: np.ndarray) -> np.ndarray:

@@ -117,8 +117,9 @@ def _write(path: str, fmt: Format, fps: int, frame_count: int, segment_frames: i
                 if video_out is None:
                     video_out = output.add_stream_from_template(source)
                     if audio is not None:
-                        audio_out = cast(AudioStream, output.add_stream(fmt.audio_codec, rate=fmt.audio_rate,
-                                                                        layout="stereo"))
+                        audio_out = cast(AudioStream, output.add_stream(
+                            fmt.audio_codec, rate=fmt.audio_rate, layout="stereo",
+                            options={"aac_coder": "fast"} if fmt.audio_codec == "aac" else {}))
                 offset = round(Fraction(k * segment_frames, fps) / (source.time_base or Fraction(1, fps)))
                 for packet in segment.demux(source):
                     if packet.dts is None or packet.pts is None:
