@@ -17,6 +17,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -63,6 +64,42 @@ def child(seconds: float, resolution: str, resave: bool) -> dict[str, Any]:
     return report
 
 
+def sync_error_ms(seconds: float = 180.0, fps: int = 30, segment: int = 60) -> float:
+    """Largest offset between a white flash and its click across ``seconds`` of video: flashes sit just
+    before, on and after every segment join, the file is written and decoded like any output."""
+    import numpy as np
+
+    from media.audio import RATE, AudioTrack
+    from media.video import FORMATS, decode_audio, decode_frames, encode_segment, write
+
+    frames_total = round(seconds * fps)
+    flashes = sorted({f for join in range(segment, frames_total, segment) for f in (join - 1, join, join + 7)
+                      if f < frames_total})
+    audio = np.zeros((round(seconds * RATE), 2), dtype=np.float32)
+    for frame in flashes:
+        start = round(frame / fps * RATE)
+        audio[start:start + 24] = 0.9
+
+    def segments() -> Iterator[bytes]:
+        for first in range(0, frames_total, segment):
+            frames = np.zeros((min(segment, frames_total - first), 48, 64, 3), dtype=np.uint8)
+            for frame in flashes:
+                if first <= frame < first + frames.shape[0]:
+                    frames[frame - first] = 255
+            yield encode_segment(frames, fps, FORMATS["mp4"], "draft")
+
+    with tempfile.TemporaryDirectory(prefix="wg-sync-") as folder:
+        path = Path(folder) / "sync.mp4"
+        write(path, FORMATS["mp4"], fps, frames_total, segment, segments(), AudioTrack(audio), {})
+        seen = [i for i, frame in enumerate(f for batch in decode_frames(path, 256) for f in batch)
+                if frame.mean() > 200]
+        heard = decode_audio(path)
+    assert heard is not None and seen == flashes, "a flash went missing"
+    loud = np.nonzero(np.abs(heard.samples[:, 0]) > 0.3)[0]
+    onsets = [int(i) for k, i in enumerate(loud) if k == 0 or i - loud[k - 1] > 100]
+    return max(abs(onset / RATE - frame / fps) for onset, frame in zip(onsets, flashes, strict=True)) * 1000.0
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--json", action="store_true", help="print one JSON object")
@@ -81,6 +118,7 @@ def main() -> None:
     short = run_child(30.0, "720p", False)
     long = run_child(args.long_seconds, "720p", True)
     report = {
+        "av_sync_max_error_ms_180s": round(sync_error_ms(), 3),
         "e2e_480p_60s_wall_s": e480["wall_s"],
         "e2e_480p_realtime_factor": e480["realtime_factor"],
         "e2e_720p_realtime_factor": e720["realtime_factor"],
