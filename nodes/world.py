@@ -14,7 +14,7 @@ from world import wander
 from world.actions import ActionError
 from world.actions import parse as parse_actions
 from world.backend import WorldRef
-from world.characters import ARCHETYPES, BEHAVIOURS, CharacterSpec, check_standing, resolve_position
+from world.characters import ARCHETYPES, BEHAVIOURS, CharacterSpec, PlacementError, check_standing, resolve_position
 from world.edits import EVENT_KINDS, LIGHTING_LOOKS, EditError
 from world.edits import ChangeShot as ShotEdit
 from world.edits import InsertCharacter as CharacterEdit, PlotEvent as EventEdit
@@ -202,9 +202,9 @@ class InsertCharacter(Node):
         x, y = resolve_position(world, player, placement, ahead, right)
         try:
             check_standing(world, CharacterSpec(name, archetype, behaviour, x, y, 0.0))
-        except ValueError as error:
+        except PlacementError as error:
             field = "ahead" if placement == "relative" else "ahead/right (x/y)"
-            raise ValueError(f"input '{field}': {str(error).split(' ', 2)[2]}") from None
+            raise ValueError(f"input '{field}': {error.detail}") from None
         return (latent.with_edit(edit),)
 
 

@@ -25,11 +25,12 @@ FLEE_RADIUS = 25.0
 
 
 class PlacementError(ValueError):
-    """A character cannot stand where it was asked to; ``field`` names the input."""
+    """A character cannot stand where it was asked to; ``field`` names the input, ``detail`` says why."""
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, detail: str) -> None:
         self.field = field
-        super().__init__(f"input '{field}' {message}")
+        self.detail = detail
+        super().__init__(f"input '{field}' {detail}")
 
 
 @dataclass(frozen=True)
