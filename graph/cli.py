@@ -10,6 +10,7 @@ import json
 import signal
 import sys
 from collections.abc import Sequence
+from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any, TextIO
 
@@ -23,6 +24,8 @@ from .validation import plan
 from .workflow import Workflow, read_text
 
 EXIT_OK, EXIT_FAILED, EXIT_INVALID, EXIT_INTERRUPTED = 0, 1, 2, 130
+#: packages add subcommands here: ``add(subparsers)`` (the server adds ``serve``)
+COMMAND_GROUP = "worldgraph.commands"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -62,6 +65,8 @@ def _parser() -> argparse.ArgumentParser:
     nodes = commands.add_parser("nodes", help="list the available nodes")
     nodes.add_argument("--json", action="store_true", help="the full description (ComfyUI's object_info shape)")
     nodes.set_defaults(command=_nodes)
+    for entry_point in sorted(entry_points(group=COMMAND_GROUP), key=lambda ep: ep.name):
+        entry_point.load()(commands)  # e.g. the server's "serve"
     return parser
 
 

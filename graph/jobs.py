@@ -1,0 +1,175 @@
+"""The job queue and history, in SQLite (WAL): a job acknowledged is never lost.
+
+Every change is committed before the caller hears about it, so a queued job survives a crash of the
+process; a job that was running when the process died is put back at the front of the queue at
+start-up and runs again (its results are written atomically, so a half-finished run leaves nothing).
+The store is used from worker threads and, through ``asyncio.to_thread``, from the server's loop.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+PENDING, RUNNING, SUCCESS, ERROR, INTERRUPTED, CANCELLED = (
+    "pending", "running", "success", "error", "interrupted", "cancelled")
+FINISHED = (SUCCESS, ERROR, INTERRUPTED)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS jobs (
+    id TEXT PRIMARY KEY,
+    number INTEGER NOT NULL,
+    priority INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    workflow TEXT NOT NULL,
+    outputs TEXT,
+    client_id TEXT,
+    created REAL NOT NULL,
+    started REAL,
+    finished REAL,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    result TEXT
+);
+CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (status, priority, number);
+"""
+
+
+class QueueFull(Exception):
+    """The queue holds its maximum of pending jobs: the caller must retry later (HTTP 429)."""
+
+
+@dataclass(frozen=True)
+class Job:
+    id: str
+    number: int
+    status: str
+    workflow: dict[str, Any]
+    outputs: list[str] | None
+    client_id: str | None
+    created: float
+    started: float | None
+    finished: float | None
+    attempts: int
+    result: dict[str, Any] | None
+
+
+def _job(row: sqlite3.Row) -> Job:
+    return Job(row["id"], row["number"], row["status"], json.loads(row["workflow"]),
+               json.loads(row["outputs"]) if row["outputs"] else None, row["client_id"], row["created"],
+               row["started"], row["finished"], row["attempts"], json.loads(row["result"]) if row["result"] else None)
+
+
+class JobStore:
+    def __init__(self, path: str | Path, max_pending: int = 1000, max_history: int = 10_000) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.max_pending = max_pending
+        self.max_history = max_history
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.row_factory = sqlite3.Row
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=FULL")
+        self._db.executescript(_SCHEMA)
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def _write(self, sql: str, parameters: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+        with self._lock:
+            return self._db.execute(sql, parameters)
+
+    def _read(self, sql: str, parameters: tuple[Any, ...] = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, parameters).fetchall()
+
+    def recover(self) -> list[str]:
+        """At start-up: jobs left running by a crash go back to the front of the queue."""
+        ids = [row["id"] for row in self._read("SELECT id FROM jobs WHERE status = ?", (RUNNING,))]
+        self._write("UPDATE jobs SET status = ?, priority = -1, started = NULL WHERE status = ?", (PENDING, RUNNING))
+        return ids
+
+    def enqueue(self, workflow: dict[str, Any], outputs: list[str] | None = None, client_id: str | None = None,
+                front: bool = False) -> Job:
+        """Queue a job; committed before this returns. Raises ``QueueFull``."""
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                pending = self._db.execute("SELECT COUNT(*) FROM jobs WHERE status = ?", (PENDING,)).fetchone()[0]
+                if pending >= self.max_pending:
+                    raise QueueFull(f"the queue is full ({pending} jobs waiting); try again later")
+                number = self._db.execute("SELECT COALESCE(MAX(number), -1) + 1 FROM jobs").fetchone()[0]
+                job_id = uuid.uuid4().hex
+                self._db.execute(
+                    "INSERT INTO jobs (id, number, priority, status, workflow, outputs, client_id, created) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    (job_id, number, 0 if front else 1, PENDING, json.dumps(workflow),
+                     json.dumps(outputs) if outputs is not None else None, client_id, time.time()))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+        job = self.get(job_id)
+        assert job is not None
+        return job
+
+    def claim(self) -> Job | None:
+        """The next pending job (front first, then in order), marked running."""
+        with self._lock:
+            row = self._db.execute("SELECT * FROM jobs WHERE status = ? ORDER BY priority, number LIMIT 1",
+                                   (PENDING,)).fetchone()
+            if row is None:
+                return None
+            self._db.execute("UPDATE jobs SET status = ?, started = ?, attempts = attempts + 1 WHERE id = ?",
+                             (RUNNING, time.time(), row["id"]))
+        return self.get(row["id"])
+
+    def finish(self, job_id: str, status: str, result: dict[str, Any]) -> None:
+        self._write("UPDATE jobs SET status = ?, finished = ?, result = ? WHERE id = ?",
+                    (status, time.time(), json.dumps(result), job_id))
+        self._trim_history()
+
+    def _trim_history(self) -> None:
+        self._write(
+            "DELETE FROM jobs WHERE status IN (?, ?, ?) AND id NOT IN (SELECT id FROM jobs WHERE status IN (?, ?, ?) "
+            "ORDER BY number DESC LIMIT ?)", (*FINISHED, *FINISHED, self.max_history))
+
+    def get(self, job_id: str) -> Job | None:
+        rows = self._read("SELECT * FROM jobs WHERE id = ?", (job_id,))
+        return _job(rows[0]) if rows else None
+
+    def queue(self) -> tuple[list[Job], list[Job]]:
+        """(running, pending) in run order."""
+        running = [_job(r) for r in self._read("SELECT * FROM jobs WHERE status = ? ORDER BY number", (RUNNING,))]
+        pending = [_job(r) for r in self._read("SELECT * FROM jobs WHERE status = ? ORDER BY priority, number",
+                                                (PENDING,))]
+        return running, pending
+
+    def pending_count(self) -> int:
+        return int(self._read("SELECT COUNT(*) FROM jobs WHERE status = ?", (PENDING,))[0][0])
+
+    def cancel(self, job_ids: list[str] | None = None) -> int:
+        """Remove pending jobs (all of them when ``job_ids`` is None); running ones are interrupted instead."""
+        if job_ids is None:
+            return self._write("DELETE FROM jobs WHERE status = ?", (PENDING,)).rowcount
+        marks = ",".join("?" * len(job_ids))
+        return self._write(f"DELETE FROM jobs WHERE status = ? AND id IN ({marks})", (PENDING, *job_ids)).rowcount
+
+    def history(self, limit: int | None = None) -> list[Job]:
+        rows = self._read(f"SELECT * FROM jobs WHERE status IN (?, ?, ?) ORDER BY number DESC"
+                          f"{' LIMIT ?' if limit else ''}", (*FINISHED, *((limit,) if limit else ())))
+        return [_job(r) for r in rows]
+
+    def delete_history(self, job_ids: list[str] | None = None) -> int:
+        if job_ids is None:
+            return self._write("DELETE FROM jobs WHERE status IN (?, ?, ?)", FINISHED).rowcount
+        marks = ",".join("?" * len(job_ids))
+        return self._write(f"DELETE FROM jobs WHERE status IN (?, ?, ?) AND id IN ({marks})",
+                           (*FINISHED, *job_ids)).rowcount
