@@ -66,7 +66,8 @@ def _job(row: sqlite3.Row) -> Job:
 
 
 class JobStore:
-    def __init__(self, path: str | Path, max_pending: int = 1000, max_history: int = 10_000) -> None:
+    def __init__(self, path: str | Path, max_pending: int = 1000, max_history: int = 10_000,
+                 power_safe: bool = False) -> None:
         self.path = Path(path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self.max_pending = max_pending
@@ -75,7 +76,9 @@ class JobStore:
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.row_factory = sqlite3.Row
         self._db.execute("PRAGMA journal_mode=WAL")
-        self._db.execute("PRAGMA synchronous=FULL")
+        # NORMAL in WAL mode: a committed job survives the process being killed (the OS has the
+        # log); FULL would also survive power loss, at an fsync per job.
+        self._db.execute(f"PRAGMA synchronous={'FULL' if power_safe else 'NORMAL'}")
         self._db.executescript(_SCHEMA)
 
     def close(self) -> None:

@@ -263,7 +263,20 @@ def _validator() -> jsonschema.protocols.Validator:
     schema = json.loads(text)
     validator_class = jsonschema.validators.validator_for(schema)
     validator_class.check_schema(schema)
-    return validator_class(schema)
+    return validator_class(_inline_refs(schema, schema.get("$defs", {})))
+
+
+def _inline_refs(node: Any, definitions: dict[str, Any]) -> Any:
+    """The schema with its local ``$ref``s replaced by their definitions (same meaning; resolving
+    references is most of jsonschema's time on a workflow)."""
+    if isinstance(node, dict):
+        reference = node.get("$ref")
+        if isinstance(reference, str) and reference.startswith("#/$defs/") and len(node) == 1:
+            return _inline_refs(definitions[reference.removeprefix("#/$defs/")], definitions)
+        return {key: _inline_refs(value, definitions) for key, value in node.items() if key != "$defs"}
+    if isinstance(node, list):
+        return [_inline_refs(item, definitions) for item in node]
+    return node
 
 
 def _check_schema(data: dict[str, Any], source: str) -> None:
