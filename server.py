@@ -59,7 +59,7 @@ class Config:
 
     @property
     def allowed_hosts(self) -> set[str]:
-        return {"127.0.0.1", "localhost", "[::1]", self.host, *self.extra_hosts}
+        return {name.lower() for name in ("127.0.0.1", "localhost", "[::1]", self.host, *self.extra_hosts)}
 
 
 EXECUTOR = web.AppKey("executor", Executor)
@@ -74,13 +74,14 @@ class Hub:
         self.clients: dict[str, set[web.WebSocketResponse]] = {}
 
     async def send(self, message: dict[str, Any], client_id: str | None = None) -> None:
-        targets = self.clients.get(client_id, set()) if client_id else {ws for s in self.clients.values() for ws in s}
-        text = json.dumps(message)
-        for ws in list(targets):
-            try:
-                await ws.send_str(text)
-            except (ConnectionError, RuntimeError):
-                self.clients.get(client_id or "", set()).discard(ws)
+        ids = [client_id] if client_id else list(self.clients)
+        text = json.dumps(message, default=repr)
+        for owner in ids:
+            for ws in list(self.clients.get(owner, ())):
+                try:
+                    await ws.send_str(text)
+                except (ConnectionError, RuntimeError):
+                    self.clients.get(owner, set()).discard(ws)
 
 
 class Worker:
@@ -113,11 +114,15 @@ class Worker:
                 self.wake.wait(0.5)
                 self.wake.clear()
                 continue
+            self.interrupt.clear()  # before the job is visible, so no interrupt for it can be lost
             self.current = job
-            self.interrupt.clear()
             self.status()
-            status, result = self.execute(job)
-            jobs.finish(job.id, status, result)
+            try:
+                status, result = self.execute(job)
+                jobs.finish(job.id, status, result)
+            except Exception as error:  # a broken node or payload must not stop the queue
+                log.exception("job %s failed outside its nodes", job.id)
+                jobs.finish(job.id, ERROR, {"error": {"message": f"{type(error).__name__}: {error}"}, "outputs": {}})
             self.current = None
             self.status()
 
@@ -186,23 +191,41 @@ _STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 async def security(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Host allow-list (DNS rebinding), Origin check on state changes and WebSocket upgrades, token."""
     config = request.app[CONFIG]
-    host = (request.host or "").rsplit(":", 1)[0] if not (request.host or "").startswith("[") else \
-        (request.host or "").split("]")[0] + "]"
-    if host not in config.allowed_hosts:
+    netloc = (request.host or "").lower()
+    if _hostname(netloc) not in config.allowed_hosts:
         raise _error(403, f"host {request.host!r} is not allowed")
     origin = request.headers.get("Origin")
     upgrading = request.headers.get("Upgrade", "").lower() == "websocket"
     if origin is not None and (request.method in _STATE_CHANGING or upgrading):
-        match = re.fullmatch(r"https?://([^/]+)", origin)
-        origin_host = match.group(1).rsplit(":", 1)[0] if match else None
-        if origin_host not in config.allowed_hosts:
-            raise _error(403, f"requests from origin {origin!r} are refused")
+        match = re.fullmatch(r"https?://([^/]+)", origin.lower())
+        if match is None or not _same_server(_with_port(match.group(1), origin), _with_port(netloc, str(request.url)),
+                                             config.allowed_hosts):
+            raise _error(403, f"requests from origin {origin!r} are refused (only this server's own pages)")
     if config.token:
         given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip() or \
             request.query.get("token", "")
-        if not secrets.compare_digest(given, config.token):
+        if not secrets.compare_digest(given.encode(), config.token.encode()):
             raise _error(401, "a valid token is required (Authorization: Bearer <token>)")
     return await handler(request)
+
+
+def _hostname(netloc: str) -> str:
+    """``"[::1]:8188"`` -> ``"[::1]"``, ``"localhost:8188"`` -> ``"localhost"``."""
+    if netloc.startswith("["):
+        return netloc.split("]", 1)[0] + "]"
+    return netloc.rsplit(":", 1)[0] if ":" in netloc else netloc
+
+
+def _same_server(origin: str, server: str, allowed: set[str]) -> bool:
+    """An origin is this server when it names one of the server's own host names and its port."""
+    return origin.rsplit(":", 1)[1] == server.rsplit(":", 1)[1] and origin.rsplit(":", 1)[0] in allowed
+
+
+def _with_port(netloc: str, url: str) -> str:
+    """``netloc`` with its port made explicit (80/443 by scheme), for same-origin comparison."""
+    host = _hostname(netloc)
+    port = netloc[len(host) + 1:] if len(netloc) > len(host) else ("443" if url.startswith("https") else "80")
+    return f"{host}:{port}"
 
 
 @web.middleware
@@ -240,7 +263,10 @@ def _depth(value: Any) -> int:
 
 
 async def _json(request: web.Request) -> Any:
-    text = await request.text()
+    try:
+        text = await request.text()
+    except (UnicodeDecodeError, LookupError) as error:
+        raise _error(400, f"the body is not text in a known encoding: {error}") from None
     if len(text) > MAX_BODY:
         raise _error(413, "request body too large")
     try:
@@ -288,7 +314,7 @@ async def post_prompt(request: web.Request) -> web.Response:
     client_id = body.get("client_id") if isinstance(body.get("client_id"), str) else None
     try:
         job = await asyncio.to_thread(request.app[JOBS].enqueue, workflow.to_dict(), outputs, client_id,
-                                      bool(body.get("front")))
+                                      body.get("front") is True)
     except QueueFull as full:
         raise _error(429, str(full)) from None
     request.app[WORKER].wake.set()
@@ -422,15 +448,28 @@ async def post_upload(request: web.Request) -> web.Response:
         target = paths.resolve(kind, name, subfolder)
     except PathOutsideFolder as refused:
         raise _error(400, str(refused)) from None
-    stem, suffix, counter = target.stem, target.suffix, 1
-    while target.exists() and not overwrite:
-        target = target.with_name(f"{stem} ({counter}){suffix}")
-        counter += 1
     data = upload.file.read()
     if "image" in form:
         await asyncio.to_thread(_check_image, data, name)
-    await asyncio.to_thread(atomic_write_bytes, target, data)
+    target = await asyncio.to_thread(_store_upload, target, data, overwrite)
     return web.json_response({"name": target.name, "subfolder": subfolder, "type": kind})
+
+
+def _store_upload(target: Path, data: bytes, overwrite: bool) -> Path:
+    """Write ``data`` at ``target``, or at the first free ``name (n).ext``: the name is claimed with an
+    exclusive create, so concurrent uploads of one name never overwrite each other."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not overwrite:
+        stem, suffix, counter = target.stem, target.suffix, 1
+        while True:
+            try:
+                os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+                break
+            except FileExistsError:
+                target = target.with_name(f"{stem} ({counter}){suffix}")
+                counter += 1
+    atomic_write_bytes(target, data)
+    return target
 
 
 def _memory() -> tuple[int, int]:
@@ -501,7 +540,10 @@ async def put_userdata(request: web.Request) -> web.Response:
     if path.exists() and request.query.get("overwrite", "true").lower() == "false":
         raise _error(409, f"{request.match_info['file']!r} exists; pass overwrite=true to replace it")
     data = await request.read()
-    await asyncio.to_thread(atomic_write_bytes, path, data)
+    try:
+        await asyncio.to_thread(atomic_write_bytes, path, data)
+    except OSError as error:  # a folder in the way, a file where a folder should be...
+        raise _error(409, f"cannot write {request.match_info['file']!r}: {error.strerror or error}") from None
     return web.json_response({"path": request.match_info["file"], "size": len(data)})
 
 
@@ -520,8 +562,11 @@ async def move_userdata(request: web.Request) -> web.Response:
         raise _error(404, "no such file")
     if target.exists() and request.query.get("overwrite", "false").lower() != "true":
         raise _error(409, f"{request.match_info['dest']!r} exists; pass overwrite=true to replace it")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    os.replace(source, target)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.replace(source, target)
+    except OSError as error:  # a folder in the way, a file where a folder should be...
+        raise _error(409, f"cannot move to {request.match_info['dest']!r}: {error.strerror or error}") from None
     return web.json_response({"path": request.match_info["dest"]})
 
 
@@ -533,6 +578,7 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     hub = request.app[HUB]
     hub.clients.setdefault(client_id, set()).add(ws)
     pending = await asyncio.to_thread(request.app[JOBS].pending_count)
+    pending += 1 if request.app[WORKER].current else 0
     await ws.send_json({"type": "status", "data": {"status": {"exec_info": {"queue_remaining": pending}},
                                                    "sid": client_id}})
     try:
@@ -612,7 +658,7 @@ def create_app(config: Config, executor: Executor | None = None) -> web.Applicat
     app = web.Application(middlewares=[security, errors], client_max_size=MAX_BODY)
     app[CONFIG] = config
     app[EXECUTOR] = executor or create_executor(config.root)
-    app[JOBS] = JobStore(config.root / "user" / "jobs.sqlite3", config.max_pending, config.max_history)
+    app[JOBS] = JobStore(config.root / "state" / "jobs.sqlite3", config.max_pending, config.max_history)
     app[HUB] = Hub()
     for prefix in ("", "/api"):
         for method, path, handler, _ in ROUTES:
@@ -630,11 +676,14 @@ def _arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--token", default=os.environ.get("WORLDGRAPH_TOKEN"))
     parser.add_argument("--insecure-no-token-i-understand-anyone-can-run-code", dest="insecure", action="store_true")
     parser.add_argument("--max-pending", type=int, default=1000, help="queued jobs before 429")
+    parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
+                        help="another name clients reach this server by (e.g. its LAN address)")
     return parser
 
 
 def serve(args: argparse.Namespace) -> int:
-    config = Config(args.host, args.port, args.root.absolute(), args.token, args.insecure, args.max_pending)
+    config = Config(args.host, args.port, args.root.absolute(), args.token, args.insecure, args.max_pending,
+                    extra_hosts=tuple(args.allow_host))
     config.check()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     web.run_app(create_app(config), host=config.host, port=config.port)

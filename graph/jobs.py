@@ -136,7 +136,7 @@ class JobStore:
 
     def finish(self, job_id: str, status: str, result: dict[str, Any]) -> None:
         self._write("UPDATE jobs SET status = ?, finished = ?, result = ? WHERE id = ?",
-                    (status, time.time(), json.dumps(result), job_id))
+                    (status, time.time(), json.dumps(result, default=repr), job_id))  # any UI payload fits
         self._trim_history()
 
     def _trim_history(self) -> None:
