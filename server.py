@@ -435,7 +435,10 @@ def _clean_name(name: str) -> str:
 async def post_upload(request: web.Request) -> web.Response:
     if not request.content_type.startswith("multipart/"):
         raise _error(400, "upload as multipart/form-data with a file field 'image' or 'file'")
-    form = await request.post()
+    try:
+        form = await request.post()
+    except ValueError as error:  # e.g. a multipart type without its boundary
+        raise _error(400, f"the form cannot be read: {error}") from None
     upload = form.get("image") or form.get("file")
     if not isinstance(upload, web.FileField):
         raise _error(400, "no file field 'image' or 'file' in the form")
@@ -632,6 +635,20 @@ async def openapi(request: web.Request) -> web.Response:
                               "paths": paths})
 
 
+EDITOR = Path(__file__).resolve().parent / "frontend" / "dist"
+_LANDING = """<!doctype html><meta charset="utf-8"><title>Worldgraph</title>
+<h1>Worldgraph</h1><p>The editor is not built here. The API is at <a href="/openapi.json">/openapi.json</a>
+(<code>POST /prompt</code>, <code>GET /ws</code>, ...).</p>"""
+
+
+async def index(request: web.Request) -> web.StreamResponse:
+    """The editor's built page, or a short page pointing at the API when there is none."""
+    page = EDITOR / "index.html"
+    if page.is_file():
+        return web.FileResponse(page)
+    return web.Response(text=_LANDING, content_type="text/html")
+
+
 async def _start(app: web.Application) -> None:
     jobs = app[JOBS]
     requeued = await asyncio.to_thread(jobs.recover)
@@ -664,6 +681,9 @@ def create_app(config: Config, executor: Executor | None = None) -> web.Applicat
         for method, path, handler, _ in ROUTES:
             app.router.add_route(method, prefix + path, handler)
         app.router.add_get(prefix + "/openapi.json", openapi)
+    app.router.add_get("/", index)
+    if (EDITOR / "assets").is_dir():
+        app.router.add_static("/assets", EDITOR / "assets")
     app.on_startup.append(_start)
     app.on_cleanup.append(_stop)
     return app

@@ -231,7 +231,8 @@ async def test_userdata_never_leaves_its_folder(make_app, planted, name):
         for prefix in PREFIXES:
             got = await client.get(f"{prefix}/userdata/{name}")
             body = await got.read()
-            assert 400 <= got.status < 500, (name, got.status)
+            if got.url.path != "/":  # the client itself may fold "/userdata/.." into "/": the landing page
+                assert 400 <= got.status < 500, (name, got.status)
             assert SECRET not in body and b"root:" not in body
 
             wrote = await client.post(f"{prefix}/userdata/{name}", data=b"overwritten")
