@@ -337,15 +337,19 @@ async def get_queue(request: web.Request) -> web.Response:
                               "queue_pending": [_queue_item(j) for j in pending]})
 
 
-async def post_queue(request: web.Request) -> web.Response:
+async def _clear_or_delete(request: web.Request, remove: Callable[[list[str] | None], int]) -> web.Response:
+    """``{"clear": true}`` removes everything, ``{"delete": [ids]}`` those jobs (ComfyUI's shapes)."""
     body = await _json(request)
-    jobs = request.app[JOBS]
     removed = 0
     if isinstance(body, dict) and body.get("clear"):
-        removed += await asyncio.to_thread(jobs.cancel, None)
+        removed += await asyncio.to_thread(remove, None)
     if isinstance(body, dict) and isinstance(body.get("delete"), list):
-        removed += await asyncio.to_thread(jobs.cancel, [str(i) for i in body["delete"]])
+        removed += await asyncio.to_thread(remove, [str(i) for i in body["delete"]])
     return web.json_response({"removed": removed})
+
+
+async def post_queue(request: web.Request) -> web.Response:
+    return await _clear_or_delete(request, request.app[JOBS].cancel)
 
 
 async def post_interrupt(request: web.Request) -> web.Response:
@@ -387,14 +391,7 @@ async def get_history_item(request: web.Request) -> web.Response:
 
 
 async def post_history(request: web.Request) -> web.Response:
-    body = await _json(request)
-    jobs = request.app[JOBS]
-    removed = 0
-    if isinstance(body, dict) and body.get("clear"):
-        removed += await asyncio.to_thread(jobs.delete_history, None)
-    if isinstance(body, dict) and isinstance(body.get("delete"), list):
-        removed += await asyncio.to_thread(jobs.delete_history, [str(i) for i in body["delete"]])
-    return web.json_response({"removed": removed})
+    return await _clear_or_delete(request, request.app[JOBS].delete_history)
 
 
 # ---- nodes, files, system -------------------------------------------------------------------------

@@ -21,17 +21,19 @@ SKY_DEPTH = np.float32(1e9)
 
 
 @njit(cache=True, fastmath=True, inline="always")
-def sample(field, fx, fy):  # type: ignore[no-untyped-def]
-    n = field.shape[0]
+def _corners(n, fx, fy):  # type: ignore[no-untyped-def]
+    """The four cells around (fx, fy) on a periodic power-of-two grid, and the blend weights."""
     x0 = math.floor(fx)
     y0 = math.floor(fy)
-    tx = fx - x0
-    ty = fy - y0
-    mask = n - 1  # fields are power-of-two sized
+    mask = n - 1
     ix0 = int(x0) & mask
     iy0 = int(y0) & mask
-    ix1 = (ix0 + 1) & mask
-    iy1 = (iy0 + 1) & mask
+    return ix0, iy0, (ix0 + 1) & mask, (iy0 + 1) & mask, fx - x0, fy - y0
+
+
+@njit(cache=True, fastmath=True, inline="always")
+def sample(field, fx, fy):  # type: ignore[no-untyped-def]
+    ix0, iy0, ix1, iy1, tx, ty = _corners(field.shape[0], fx, fy)
     top = field[iy0, ix0] * (1 - tx) + field[iy0, ix1] * tx
     bottom = field[iy1, ix0] * (1 - tx) + field[iy1, ix1] * tx
     return top * (1 - ty) + bottom * ty
@@ -39,16 +41,7 @@ def sample(field, fx, fy):  # type: ignore[no-untyped-def]
 
 @njit(cache=True, fastmath=True, inline="always")
 def sample_channel(field, fx, fy, channel):  # type: ignore[no-untyped-def]
-    n = field.shape[0]
-    x0 = math.floor(fx)
-    y0 = math.floor(fy)
-    tx = fx - x0
-    ty = fy - y0
-    mask = n - 1  # fields are power-of-two sized
-    ix0 = int(x0) & mask
-    iy0 = int(y0) & mask
-    ix1 = (ix0 + 1) & mask
-    iy1 = (iy0 + 1) & mask
+    ix0, iy0, ix1, iy1, tx, ty = _corners(field.shape[0], fx, fy)
     top = field[iy0, ix0, channel] * (1 - tx) + field[iy0, ix1, channel] * tx
     bottom = field[iy1, ix0, channel] * (1 - tx) + field[iy1, ix1, channel] * tx
     return top * (1 - ty) + bottom * ty
