@@ -32,6 +32,7 @@ bench: setup
 	$(BIN)/python bench/executor.py --json
 	$(BIN)/python bench/world.py --json
 	$(BIN)/python bench/media.py --json
+	$(BIN)/python bench/server.py --json
 
 clean:
 	rm -rf $(VENV) output temp build *.egg-info
