@@ -19,30 +19,14 @@ from graph import Executor, NodeExecutionError, Paths, Workflow
 from media.audio import RATE, AudioTrack
 from media.stream import VideoStream
 from media.video import FORMATS, METADATA_KEY, decode_audio, decode_frames, probe, read_metadata, write
-from world.presets import PRESETS
 from world.render import SIZES
-from world.store import DictStore
-from world.world import GENERATOR_VERSION, World, load_world
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 FPS = 10
 SECONDS = 2.0
 FRAMES = round(FPS * SECONDS)
 WIDTH, HEIGHT = SIZES["480p"]
-# Fixtures from tests/conftest.py: registry, paths, store and executor (memory + disk under tmp_path).
-
-
-@pytest.fixture(scope="module")
-def meadow() -> World:
-    """The alpine meadow (LoadWorld's default preset at seed 0), generated once for this module."""
-    return load_world(PRESETS["alpine_meadow"], DictStore())
-
-
-@pytest.fixture
-def warm(executor: Executor, meadow: World) -> Executor:
-    """The executor, its store already holding the built meadow (so no test pays for generating it)."""
-    executor.store.put(f"world/{GENERATOR_VERSION}/{meadow.spec.terrain_key()}/built", meadow, persist=False)
-    return executor
+# Fixtures from tests/conftest.py (registry, paths, store, executor) and tests/nodes/conftest.py (meadow, warm).
 
 
 def film(sink: str = "SaveVideo", sink_inputs: dict[str, Any] | None = None,

@@ -26,26 +26,12 @@ from world.edits import ChangeShot, InsertCharacter, PlotEvent
 from world.physics import Body
 from world.presets import PRESETS
 from world.spec import WorldSpec
-from world.store import DictStore
 from world.timeline import Timeline
-from world.world import GENERATOR_VERSION, World, load_world
+from world.world import World
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 SMALL = (160, 90)
-# Fixtures from tests/conftest.py: registry, paths, store and executor (memory + disk under tmp_path).
-
-
-@pytest.fixture(scope="module")
-def meadow() -> World:
-    """The alpine meadow (LoadWorld's default preset at seed 0), generated once for this module."""
-    return load_world(PRESETS["alpine_meadow"], DictStore())
-
-
-@pytest.fixture
-def warm(executor: Executor, meadow: World) -> Executor:
-    """The executor, its store already holding the built meadow (so no test pays for generating it)."""
-    executor.store.put(f"world/{GENERATOR_VERSION}/{meadow.spec.terrain_key()}/built", meadow, persist=False)
-    return executor
+# Fixtures from tests/conftest.py (registry, paths, store, executor) and tests/nodes/conftest.py (meadow, warm).
 
 
 @pytest.fixture
