@@ -16,6 +16,8 @@ from typing import Any, TextIO
 
 from .errors import Interrupted, NodeExecutionError, WorkflowError, WorkflowFormatError, WorkflowInvalid
 from .events import Event, Interrupt, NodeCached, NodeDone, NodeProgress, NodeStarted, RunDone, RunStarted
+from .pack_options import add_arguments as add_pack_arguments
+from .pack_options import from_arguments as pack_options
 from .plugins import load_registry
 from .registry import NodeRegistry
 from .runtime import create_executor
@@ -51,28 +53,37 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--output", dest="outputs", action="append", metavar="NODE",
                      help="run only this output node (repeatable; default: every output node)")
     run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    add_pack_arguments(run)
     run.set_defaults(command=_run)
 
     validate = commands.add_parser("validate", help="check a workflow without running it")
     validate.add_argument("workflow", type=Path)
     validate.add_argument("--json", action="store_true")
+    add_pack_arguments(validate)
     validate.set_defaults(command=_validate)
 
     inspect = commands.add_parser("inspect", help="print the workflow embedded in an output file (PNG, MP4...)")
     inspect.add_argument("file", type=Path)
+    add_pack_arguments(inspect)
     inspect.set_defaults(command=_inspect)
 
     nodes = commands.add_parser("nodes", help="list the available nodes")
     nodes.add_argument("--json", action="store_true", help="the full description (ComfyUI's object_info shape)")
+    add_pack_arguments(nodes)
     nodes.set_defaults(command=_nodes)
     for entry_point in sorted(entry_points(group=COMMAND_GROUP), key=lambda ep: ep.name):
         entry_point.load()(commands)  # e.g. the server's "serve"
     return parser
 
 
+def _registry(args: argparse.Namespace) -> NodeRegistry:
+    """Built-in nodes, installed packages and the custom node packs of ./custom_nodes (and the flags')."""
+    return load_registry(packs=pack_options(args, Path.cwd()))
+
+
 # ---- run -------------------------------------------------------------------------------------
 def _run(args: argparse.Namespace) -> int:
-    registry = load_registry()
+    registry = _registry(args)
     try:
         workflow = Workflow.load(args.workflow, registry)
         for override in args.overrides:
@@ -194,7 +205,7 @@ class ProgressDisplay:
 
 # ---- validate and nodes ----------------------------------------------------------------------
 def _validate(args: argparse.Namespace) -> int:
-    registry = load_registry()
+    registry = _registry(args)
     try:
         workflow = Workflow.load(args.workflow, registry)
         checked = plan(workflow, registry)
@@ -221,7 +232,7 @@ def _validate(args: argparse.Namespace) -> int:
 
 
 def _inspect(args: argparse.Namespace) -> int:
-    registry = load_registry()
+    registry = _registry(args)
     try:
         workflow = Workflow.from_json(read_text(args.file, registry), registry, source=str(args.file))
     except WorkflowError as error:
@@ -232,7 +243,7 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _nodes(args: argparse.Namespace) -> int:
-    registry = load_registry()
+    registry = _registry(args)
     described = registry.describe()
     if args.json:
         print(json.dumps(described, indent=2))
@@ -246,6 +257,11 @@ def _nodes(args: argparse.Namespace) -> int:
             inputs = ", ".join([*info["input_order"]["required"], *(f"[{n}]" for n in info["input_order"]["optional"])])
             outputs = ", ".join(f"{n}:{t}" for n, t in zip(info["output_name"], info["output"], strict=True))
             print(f"  {info['name']:<22} ({inputs}) -> ({outputs})")
+    if registry.packs:
+        print("custom node packs:")
+    for pack in registry.packs:
+        detail = pack.error or f"{len(pack.nodes)} node(s) in {pack.seconds:.3f} s"
+        print(f"  {pack.name:<22} {pack.status:<8} {detail}")
     return EXIT_OK
 
 

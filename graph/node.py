@@ -300,3 +300,12 @@ class Node:
         means nothing extra.
         """
         return None
+
+    @classmethod
+    def check_inputs(cls, constants: Mapping[str, Any], linked: Mapping[str, str]) -> str | None:
+        """Why these inputs cannot run (reported by validation before anything runs), or None.
+
+        Receives the constant inputs (already checked against type, range and choices) and, for
+        linked inputs, the socket type each one receives. The default accepts everything.
+        """
+        return None

@@ -10,18 +10,27 @@ import difflib
 import inspect
 from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from .boundary import COMFY_LIST_CODEC, BoundaryRegistry, ComfyList
 from .codecs import CodecRegistry
 from .errors import RegistryError
 from .node import Node, NodeSchema
 from .types import COMBO, TypeRegistry
+
+if TYPE_CHECKING:
+    from .packs import PackReport
 
 
 class NodeRegistry:
     def __init__(self) -> None:
         self.types = TypeRegistry()
         self.codecs = CodecRegistry()
+        self.codecs.register(ComfyList, COMFY_LIST_CODEC, tuple, ComfyList)
+        #: conversions of values crossing into ComfyUI-style nodes, by socket type (see graph.boundary)
+        self.boundary = BoundaryRegistry()
+        #: what loading custom node packs found, one report per pack (see graph.packs)
+        self.packs: list[PackReport] = []
         self._classes: dict[str, type[Node]] = {}
         self._sources: dict[str, str] = {}
         self._workflow_readers: list[Callable[[Path], str | None]] = []

@@ -147,6 +147,7 @@ class _Checker:
         if node_class is None:
             return None
         schema = node_class.schema
+        reported = len(self.errors)
         for name, link in links.items():
             spec = schema.input(name)
             if spec is None:
@@ -169,7 +170,25 @@ class _Checker:
             if schema.input(name) is None:
                 self.warnings.append(ValidationError(f"is not an input of {schema.name}; ignored",
                                                      node_id, schema.name, name, kind="unknown_input"))
+        if len(self.errors) == reported and not broken:
+            self.check_custom(node_id, node_class, constants, links)
         return PlannedNode(node_id, node_class, constants, links)
+
+    def check_custom(self, node_id: str, node_class: type[Node], constants: dict[str, Any],
+                     links: dict[str, Link]) -> None:
+        """The node's own ``check_inputs``, once its inputs passed the generic checks."""
+        linked = {}
+        for name, link in links.items():
+            source = self.node_class(link.source)
+            index = source.schema.output_index(link.output) if source else None
+            if source is not None and index is not None:
+                linked[name] = source.schema.outputs[index].type
+        try:
+            problem = node_class.check_inputs(dict(constants), linked)
+        except Exception as error:  # a node's own check must not break validation
+            problem = f"its input check raised {type(error).__name__}: {error}"
+        if problem:
+            self.error(node_id, problem, kind="custom_validation")
 
     def check_link(self, node_id: str, spec: Input, link: Link) -> None:
         source_class = self.node_class(link.source)

@@ -5,7 +5,7 @@
 
 from __future__ import annotations
 
-from graph import NodeRegistry
+from graph import IMAGE, NodeRegistry
 
 from . import audio, frames, image, logic, math, primitives, video, world
 
@@ -15,3 +15,4 @@ def register(registry: NodeRegistry) -> None:
         registry.register_all(module.NODES, source="builtin")
     registry.register_workflow_reader(image.embedded_workflow)
     registry.register_workflow_reader(video.embedded_workflow)
+    registry.boundary.register(IMAGE, image.image_to_comfy, image.image_from_comfy)

@@ -105,4 +105,25 @@ class PreviewImage(Node):
         return NodeResult((), {"images": save_frames(images, "temp", "preview", paths, {})})
 
 
+def image_to_comfy(frames: np.ndarray) -> Any:
+    """Our IMAGE (uint8 ``[B,H,W,3]``) as ComfyUI's: a float32 torch tensor ``[B,H,W,3]`` in 0..1."""
+    import torch  # only nodes written for ComfyUI need it
+
+    _check_frames(frames)
+    return torch.from_numpy(frames.astype(np.float32) * np.float32(1 / 255))
+
+
+def image_from_comfy(value: Any) -> np.ndarray:
+    """ComfyUI's IMAGE (a float tensor or array ``[B,H,W,C]`` or ``[H,W,C]`` in 0..1; C = 1, 3 or 4) as
+    ours: uint8 ``[B,H,W,3]`` (alpha dropped, grey repeated)."""
+    array = value.detach().float().cpu().numpy() if hasattr(value, "detach") else np.asarray(value, np.float32)
+    if array.ndim == 3:
+        array = array[None]
+    if array.ndim != 4 or array.shape[3] not in (1, 3, 4):
+        raise TypeError(f"an IMAGE from a ComfyUI-style node must be [B,H,W,C] with C = 1, 3 or 4, got "
+                        f"{list(array.shape)}")
+    rgb = np.repeat(array, 3, axis=3) if array.shape[3] == 1 else array[..., :3]
+    return np.ascontiguousarray((np.clip(np.nan_to_num(rgb), 0.0, 1.0) * 255 + 0.5).astype(np.uint8))
+
+
 NODES = (LoadImage, EmptyImage, SaveImage, PreviewImage)
