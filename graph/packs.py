@@ -244,8 +244,8 @@ def _register(registry: NodeRegistry, report: PackReport, module: types.ModuleTy
         else:
             _add(registry, report, str(name),
                  partial(adapt, str(name), node_class, registry, names.get(name), report.source))
-    if not callable(register) and mappings is None:
-        report.warnings.append("defines no nodes: neither register(registry) nor NODE_CLASS_MAPPINGS")
+    if not callable(register) and mappings is None and getattr(module, "WEB_DIRECTORY", None) is None:
+        report.warnings.append("defines nothing: no register(registry), NODE_CLASS_MAPPINGS or WEB_DIRECTORY")
 
 
 def _as_is(node_class: type[Node]) -> type[Node]:
