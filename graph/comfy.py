@@ -132,7 +132,7 @@ class ComfyNode(Node):
         validate = getattr(cls.contract.comfy_class, "VALIDATE_INPUTS", None)
         if validate is None:
             return None
-        kwargs = _accepted(validate, constants)
+        kwargs = _accepted(validate, {**{name: None for name in linked}, **constants})  # linked: not known yet
         if "input_types" in inspect.signature(validate).parameters:
             kwargs["input_types"] = dict(linked)
         verdict = validate(**kwargs)
