@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 TORCH_INDEX ?=
 TORCH_ARGS := $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX),)
 
-.PHONY: setup run test lint bench clean
+.PHONY: setup editor chromium run test test-python test-editor lint bench clean
 
 setup: $(STAMP)
 
@@ -18,11 +18,37 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	touch $(STAMP)
 
-run: setup
-	$(BIN)/worldgraph run workflows/default.json --out output
+# The editor (frontend/): npm packages, then a production build the server serves at /.
+FRONTEND := frontend
+NPM_STAMP := $(FRONTEND)/node_modules/.installed
+EDITOR_BUILD := $(FRONTEND)/dist/index.html
+EDITOR_SOURCES := $(shell find $(FRONTEND)/src -type f 2>/dev/null) $(FRONTEND)/index.html $(FRONTEND)/vite.config.ts
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-test: setup lint
+$(NPM_STAMP): $(FRONTEND)/package.json $(FRONTEND)/package-lock.json
+	cd $(FRONTEND) && npm ci --no-audit --no-fund
+	touch $@
+
+$(EDITOR_BUILD): $(NPM_STAMP) $(EDITOR_SOURCES)
+	cd $(FRONTEND) && npm run build
+
+editor: $(EDITOR_BUILD)
+
+# Browser tests drive Debian's chromium (playwright cannot download a browser here).
+chromium:
+	command -v chromium >/dev/null || { $(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; }
+
+# The server with the editor; a first visit opens workflows/default.json.
+run: setup editor
+	$(BIN)/worldgraph serve --root .
+
+test: test-python test-editor
+
+test-python: setup lint
 	$(BIN)/python -m pytest
+
+test-editor: setup editor chromium
+	cd $(FRONTEND) && npm run typecheck && npm test && npm run e2e
 
 lint: setup
 	$(BIN)/ruff check graph nodes media bench tests
@@ -33,6 +59,7 @@ bench: setup
 	$(BIN)/python bench/world.py --json
 	$(BIN)/python bench/media.py --json
 	$(BIN)/python bench/server.py --json
+	node bench/editor.mjs --json
 
 clean:
-	rm -rf $(VENV) output temp build *.egg-info
+	rm -rf $(VENV) output temp build *.egg-info $(FRONTEND)/node_modules $(FRONTEND)/dist

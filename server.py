@@ -16,6 +16,7 @@ import os
 import platform
 import re
 import secrets
+import tempfile
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -28,14 +29,11 @@ from PIL import Image, UnidentifiedImageError
 
 from graph import (Event, Executor, Interrupt, Interrupted, NodeCached, NodeDone, NodeExecutionError, NodeFailed,
                    NodeProgress, NodeStarted, PathOutsideFolder, RunDone, RunStarted, Workflow, WorkflowError,
-                   WorkflowInvalid, create_executor, load_registry, plan)
-from graph.extensions import content_type, extension_file, listing, scripts
+                   WorkflowInvalid, create_executor, plan)
 from graph.files import atomic_write_bytes
 from graph.jobs import ERROR, INTERRUPTED, SUCCESS, Job, JobStore, QueueFull
-from graph.pack_options import PackOptions
-from graph.pack_options import add_arguments as add_pack_arguments
-from graph.pack_options import from_arguments as pack_options
 from graph.paths import resolve_inside
+from graph.workflow import read_text
 
 log = logging.getLogger("worldgraph.server")
 VERSION = "0.1.0"
@@ -54,8 +52,6 @@ class Config:
     max_pending: int = 1000
     max_history: int = 10_000
     extra_hosts: tuple[str, ...] = ()
-    #: custom node packs to load (None: none; ``worldgraph serve`` loads ROOT/custom_nodes)
-    packs: PackOptions | None = None
 
     def check(self) -> None:
         local = self.host in ("127.0.0.1", "localhost", "::1")
@@ -165,7 +161,7 @@ class _EventForwarder:
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, RunStarted):
-            self.send("execution_start", {"timestamp": int(time.time() * 1000)})
+            self.send("execution_start", {"timestamp": int(time.time() * 1000), "planned": event.planned})
         elif isinstance(event, NodeCached):
             self.send("execution_cached", {"nodes": [event.node_id], "timestamp": int(time.time() * 1000)})
         elif isinstance(event, NodeStarted):
@@ -517,26 +513,6 @@ async def get_features(request: web.Request) -> web.Response:
                               "embedded_workflows": True, "segment_cache": True})
 
 
-# ---- custom node packs and their editor extensions ----------------------------------------------
-async def get_custom_nodes(request: web.Request) -> web.Response:
-    return web.json_response(listing(request.app[EXECUTOR].registry.packs))
-
-
-async def get_extensions(request: web.Request) -> web.Response:
-    return web.json_response(scripts(request.app[EXECUTOR].registry.packs))
-
-
-async def get_extension_file(request: web.Request) -> web.StreamResponse:
-    try:
-        path = extension_file(request.app[EXECUTOR].registry.packs, request.match_info["pack"],
-                              request.match_info["file"])
-    except PathOutsideFolder as refused:
-        raise _error(400, str(refused)) from None
-    except FileNotFoundError as missing:
-        raise _error(404, str(missing)) from None
-    return web.FileResponse(path, headers={"Content-Type": content_type(path), "Cache-Control": "no-cache"})
-
-
 # ---- saved workflows (/userdata) ------------------------------------------------------------------
 def _userdata_path(request: web.Request, name: str) -> Path:
     folder = request.app[CONFIG].root / "user"
@@ -596,6 +572,63 @@ async def move_userdata(request: web.Request) -> web.Response:
     return web.json_response({"path": request.match_info["dest"]})
 
 
+# ---- for the editor: importing workflows, templates, socket types -------------------------------------
+TEMPLATES = Path(__file__).resolve().parent / "workflows"
+
+
+async def post_workflow_import(request: web.Request) -> web.Response:
+    """Any workflow the CLI reads (v1/v2, a ComfyUI API prompt, or an output file with one embedded:
+    PNG, MP4, MKV, WebM) as a current-version document, so the editor never migrates formats itself."""
+    executor = request.app[EXECUTOR]
+    if request.content_type.startswith("multipart/"):
+        try:
+            form = await request.post()
+        except ValueError as error:
+            raise _error(400, f"the form cannot be read: {error}") from None
+        upload = form.get("file")
+        if not isinstance(upload, web.FileField):
+            raise _error(400, "no file field 'file' in the form")
+        name = upload.filename or "upload"
+        text = await asyncio.to_thread(_embedded_text, executor, upload.file.read(), name)
+    else:
+        name, text = "body", json.dumps(await _json(request))
+    try:
+        workflow = Workflow.from_json(text, executor.registry, source=name)
+    except WorkflowError as error:
+        raise _error(400, str(error)) from None
+    return web.json_response({"workflow": workflow.to_dict()})
+
+
+def _embedded_text(executor: Executor, data: bytes, name: str) -> str:
+    """The workflow text of an uploaded file, read from a private temporary copy."""
+    with tempfile.TemporaryDirectory(prefix="wg-import-") as folder:
+        path = Path(folder) / _clean_name(name)
+        path.write_bytes(data)
+        try:
+            return read_text(path, executor.registry)
+        except WorkflowError as error:
+            raise _error(400, str(error)) from None
+
+
+async def list_templates(request: web.Request) -> web.Response:
+    names = sorted(p.name for p in TEMPLATES.glob("*.json")) if TEMPLATES.is_dir() else []
+    return web.json_response(names)
+
+
+async def get_template(request: web.Request) -> web.StreamResponse:
+    try:
+        path = resolve_inside(TEMPLATES, request.match_info["file"])
+    except PathOutsideFolder as refused:
+        raise _error(400, str(refused)) from None
+    if not path.is_file() or path.suffix != ".json":
+        raise _error(404, "no such template")
+    return web.FileResponse(path)
+
+
+async def get_socket_types(request: web.Request) -> web.Response:
+    return web.json_response(request.app[EXECUTOR].registry.types.describe())
+
+
 # ---- WebSocket -----------------------------------------------------------------------------------
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(max_msg_size=1 << 20, heartbeat=30.0)
@@ -629,10 +662,6 @@ ROUTES: list[tuple[str, str, Handler, str]] = [
     ("GET", "/history/{prompt_id}", get_history_item, "One finished job; 404 for an unknown id"),
     ("GET", "/object_info", get_object_info, "Every node class"),
     ("GET", "/object_info/{class}", get_object_info_one, "One node class"),
-    ("GET", "/custom_nodes", get_custom_nodes, "Custom node packs: status, errors, nodes, load times, requirements"),
-    ("GET", "/extensions", get_extensions, "URLs of the editor extension scripts of loaded packs"),
-    ("GET", "/extensions/{pack}/{file}", get_extension_file,
-     "A file of a pack's WEB_DIRECTORY (nested paths too: /extensions/{pack}/dir/file.js)"),
     ("GET", "/view", get_view, "A file of the output, input or temp folder (Range requests supported)"),
     ("POST", "/upload/image", post_upload, "Upload an image (multipart field 'image')"),
     ("POST", "/upload/file", post_upload, "Upload audio, video or a workflow (multipart field 'file')"),
@@ -643,6 +672,11 @@ ROUTES: list[tuple[str, str, Handler, str]] = [
     ("POST", "/userdata/{file}/move/{dest}", move_userdata, "Rename a saved file"),
     ("GET", "/system_stats", get_system_stats, "Versions and memory"),
     ("GET", "/features", get_features, "What this server supports"),
+    ("POST", "/workflow/import", post_workflow_import,
+     "Any workflow (JSON body, or multipart 'file': JSON, PNG or video with one embedded) as a current document"),
+    ("GET", "/templates", list_templates, "Workflows shipped with Worldgraph"),
+    ("GET", "/templates/{file}", get_template, "One shipped workflow"),
+    ("GET", "/socket_types", get_socket_types, "Socket types: description, colour, whether a widget can hold one"),
     ("GET", "/ws", websocket, "WebSocket of execution events (clientId=...)"),
 ]
 
@@ -701,14 +735,13 @@ async def _stop(app: web.Application) -> None:
 def create_app(config: Config, executor: Executor | None = None) -> web.Application:
     app = web.Application(middlewares=[security, errors], client_max_size=MAX_BODY)
     app[CONFIG] = config
-    app[EXECUTOR] = executor or create_executor(config.root, registry=load_registry(packs=config.packs))
+    app[EXECUTOR] = executor or create_executor(config.root)
     app[JOBS] = JobStore(config.root / "state" / "jobs.sqlite3", config.max_pending, config.max_history)
     app[HUB] = Hub()
     for prefix in ("", "/api"):
         for method, path, handler, _ in ROUTES:
             app.router.add_route(method, prefix + path, handler)
         app.router.add_get(prefix + "/openapi.json", openapi)
-        app.router.add_get(prefix + "/extensions/{pack:[^/]+}/{file:.+}", get_extension_file)  # nested paths
     app.router.add_get("/", index)
     if (EDITOR / "assets").is_dir():
         app.router.add_static("/assets", EDITOR / "assets")
@@ -726,13 +759,12 @@ def _arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--max-pending", type=int, default=1000, help="queued jobs before 429")
     parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                         help="another name clients reach this server by (e.g. its LAN address)")
-    add_pack_arguments(parser)
     return parser
 
 
 def serve(args: argparse.Namespace) -> int:
     config = Config(args.host, args.port, args.root.absolute(), args.token, args.insecure, args.max_pending,
-                    extra_hosts=tuple(args.allow_host), packs=pack_options(args, args.root.absolute()))
+                    extra_hosts=tuple(args.allow_host))
     config.check()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     web.run_app(create_app(config), host=config.host, port=config.port)

@@ -1,0 +1,152 @@
+/** What menus, shortcuts and drops do: save, open, queue, import, close. Each reports what happened. */
+import { ApiError, api } from './api/client';
+import type { EditorDoc } from './graph/document';
+import { fromWorkflow, toWorkflow } from './graph/document';
+import { copySelection, paste, randomiseSeeds, removeSelection } from './graph/edit';
+import type { WorkflowJson } from './graph/workflow';
+import { isCurrentWorkflow } from './graph/workflow';
+import { activeTab, isDirty, useEditor } from './store/editor';
+import { useRun } from './store/run';
+import { askConfirm, askText, askUnsaved } from './store/ui';
+
+const notify = (kind: 'info' | 'error', text: string) => useRun.getState().notify(kind, text);
+const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+const withJson = (name: string) => (name.toLowerCase().endsWith('.json') ? name : `${name}.json`);
+const withoutJson = (name: string) => name.replace(/\.json$/i, '');
+
+/**
+ * Open a workflow document in a new tab (or switch to the tab that already has this file). Saved
+ * workflows come back as they were left; templates and imports are framed to fit this window.
+ */
+export function openWorkflow(workflow: WorkflowJson, name: string, path: string | null): string {
+  const editor = useEditor.getState();
+  const open = path ? editor.tabs.find((t) => t.path === path) : undefined;
+  if (open) {
+    editor.activate(open.id);
+    return open.id;
+  }
+  return editor.openTab(fromWorkflow(workflow, editor.library), name, path, { fit: path === null || !workflow.layout?.viewport });
+}
+
+/** A document in any supported format (older versions and API prompts are converted by the server). */
+export async function openAnyJson(value: unknown, name: string, path: string | null = null): Promise<void> {
+  const workflow = isCurrentWorkflow(value) ? value : (await api.importWorkflow(value)).workflow;
+  openWorkflow(workflow, name, path);
+}
+
+export async function openSaved(path: string): Promise<void> {
+  try {
+    await openAnyJson(await api.loadWorkflow(path), withoutJson(path), path);
+  } catch (error) {
+    notify('error', `cannot open ${path}: ${message(error)}`);
+  }
+}
+
+export async function openTemplate(name: string): Promise<void> {
+  try {
+    await openAnyJson(await api.template(name), withoutJson(name));
+  } catch (error) {
+    notify('error', `cannot open template ${name}: ${message(error)}`);
+  }
+}
+
+/** Files dropped on the editor or picked with Import: workflow JSON, or outputs with one embedded. */
+export async function importFiles(files: Iterable<File>): Promise<void> {
+  for (const file of files) {
+    const name = file.name.replace(/\.[^.]+$/, '') || 'Imported';
+    try {
+      if (file.name.toLowerCase().endsWith('.json') || file.type === 'application/json') {
+        await openAnyJson(JSON.parse(await file.text()), name);
+      } else {
+        openWorkflow((await api.importFile(file)).workflow, name, null);
+      }
+      notify('info', `opened ${file.name}`);
+    } catch (error) {
+      notify('error', `${file.name}: ${message(error)}`);
+    }
+  }
+}
+
+export async function save(saveAs = false): Promise<boolean> {
+  const tab = activeTab(useEditor.getState());
+  if (!tab) return false;
+  let path = tab.path;
+  if (!path || saveAs) {
+    const answer = await askText(saveAs ? 'Save as' : 'Save workflow as', path ? withoutJson(path) : tab.name);
+    if (!answer?.trim()) return false;
+    path = withJson(answer.trim().replace(/[\\/]/g, '_'));
+    if (path !== tab.path && (await api.listWorkflows()).includes(path)) {
+      if (!(await askConfirm(`${path} exists. Replace it?`))) return false;
+    }
+  }
+  try {
+    await api.saveWorkflow(path, toWorkflow(tab.doc), true);
+    useEditor.getState().markSaved(tab.id, withoutJson(path), path);
+    notify('info', `saved ${path}`);
+    return true;
+  } catch (error) {
+    notify('error', `cannot save ${path}: ${message(error)}`);
+    return false;
+  }
+}
+
+export function exportJson(): void {
+  const tab = activeTab(useEditor.getState());
+  if (!tab) return;
+  const blob = new Blob([JSON.stringify(toWorkflow(tab.doc), null, 2)], { type: 'application/json' });
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(blob);
+  link.download = withJson(tab.name);
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(link.href), 1000);
+}
+
+/** Close a tab; a tab with unsaved changes asks first. */
+export async function closeTab(id: string): Promise<void> {
+  const editor = useEditor.getState();
+  const tab = editor.tabs.find((t) => t.id === id);
+  if (!tab) return;
+  if (isDirty(tab)) {
+    editor.activate(id);
+    const choice = await askUnsaved(tab.name);
+    if (choice === 'cancel') return;
+    if (choice === 'save' && !(await save())) return;
+  }
+  useEditor.getState().closeTab(id);
+}
+
+export async function queue(): Promise<void> {
+  const editor = useEditor.getState();
+  const tab = activeTab(editor);
+  if (!tab) return;
+  const run = useRun.getState();
+  try {
+    const accepted = await api.queuePrompt(toWorkflow(tab.doc), run.clientId);
+    run.queued(tab.id, accepted.prompt_id);
+    editor.change((doc) => randomiseSeeds(doc), { undoable: false });
+  } catch (error) {
+    if (error instanceof ApiError && error.status === 400) {
+      const body = error.body as { node_errors?: Record<string, never>; error?: { message?: string } };
+      run.rejected(tab.id, body.node_errors ?? {}, body.error?.message ?? error.message);
+    } else {
+      notify('error', `cannot queue: ${message(error)}`);
+    }
+  }
+}
+
+export function copy(): void {
+  const clip = copySelection(activeTab(useEditor.getState())?.doc ?? ({ nodes: [], edges: [] } as unknown as EditorDoc));
+  if (!clip) return;
+  useEditor.getState().setClipboard(clip);
+  navigator.clipboard?.writeText(JSON.stringify(clip)).catch(() => undefined);
+}
+
+export function pasteAt(at: { x: number; y: number }): void {
+  const clip = useEditor.getState().clipboard;
+  if (clip) useEditor.getState().change((doc) => paste(doc, clip, at));
+}
+
+export function deleteSelection(): void {
+  useEditor.getState().change(removeSelection);
+}

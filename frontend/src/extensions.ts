@@ -1,0 +1,70 @@
+/**
+ * Web extensions of custom-node packs (`WEB_DIRECTORY`): the server lists their scripts at
+ * `/extensions`; each is imported as a module. A module may `export default {name, setup(app)}` or call
+ * `window.worldgraph.registerExtension({name, setup(app)})`. `app` is the small API below.
+ */
+import { api } from './api/client';
+import { useEditor } from './store/editor';
+import { useRun } from './store/run';
+
+export interface Extension {
+  name: string;
+  setup?(app: ExtensionApp): void | Promise<void>;
+}
+
+export interface ExtensionApp {
+  /** Show a message in the editor's notices. */
+  notify(kind: 'info' | 'error', text: string): void;
+  /** The node classes the server knows. */
+  nodeClasses(): string[];
+  /** Subscribe to the server's WebSocket events. */
+  onEvent(listener: (event: unknown) => void): () => void;
+}
+
+declare global {
+  interface Window {
+    worldgraph?: { registerExtension(extension: Extension): void; extensions: string[] };
+  }
+}
+
+const eventListeners = new Set<(event: unknown) => void>();
+
+export function dispatchToExtensions(event: unknown): void {
+  for (const listener of eventListeners) listener(event);
+}
+
+const app: ExtensionApp = {
+  notify: (kind, text) => useRun.getState().notify(kind, text),
+  nodeClasses: () => [...useEditor.getState().library.keys()],
+  onEvent: (listener) => {
+    eventListeners.add(listener);
+    return () => eventListeners.delete(listener);
+  },
+};
+
+async function register(extension: Extension): Promise<void> {
+  try {
+    await extension.setup?.(app);
+    window.worldgraph!.extensions.push(extension.name);
+  } catch (error) {
+    useRun.getState().notify('error', `extension ${extension.name} failed: ${(error as Error).message}`);
+  }
+}
+
+export async function loadExtensions(): Promise<void> {
+  window.worldgraph = { registerExtension: (extension) => void register(extension), extensions: [] };
+  let urls: string[];
+  try {
+    urls = await api.extensions();
+  } catch {
+    return; // a server without extension support
+  }
+  for (const url of urls) {
+    try {
+      const module = (await import(/* @vite-ignore */ url)) as { default?: Extension };
+      if (module.default?.name) await register(module.default);
+    } catch (error) {
+      useRun.getState().notify('error', `extension ${url} failed to load: ${(error as Error).message}`);
+    }
+  }
+}
