@@ -29,9 +29,13 @@ from PIL import Image, UnidentifiedImageError
 
 from graph import (Event, Executor, Interrupt, Interrupted, NodeCached, NodeDone, NodeExecutionError, NodeFailed,
                    NodeProgress, NodeStarted, PathOutsideFolder, RunDone, RunStarted, Workflow, WorkflowError,
-                   WorkflowInvalid, create_executor, plan)
+                   WorkflowInvalid, create_executor, load_registry, plan)
+from graph.extensions import content_type, extension_file, listing, scripts
 from graph.files import atomic_write_bytes
 from graph.jobs import ERROR, INTERRUPTED, SUCCESS, Job, JobStore, QueueFull
+from graph.pack_options import PackOptions
+from graph.pack_options import add_arguments as add_pack_arguments
+from graph.pack_options import from_arguments as pack_options
 from graph.paths import resolve_inside
 from graph.workflow import read_text
 
@@ -52,6 +56,8 @@ class Config:
     max_pending: int = 1000
     max_history: int = 10_000
     extra_hosts: tuple[str, ...] = ()
+    #: custom node packs to load (None: none; ``worldgraph serve`` loads ROOT/custom_nodes)
+    packs: PackOptions | None = None
 
     def check(self) -> None:
         local = self.host in ("127.0.0.1", "localhost", "::1")
@@ -513,6 +519,26 @@ async def get_features(request: web.Request) -> web.Response:
                               "embedded_workflows": True, "segment_cache": True})
 
 
+# ---- custom node packs and their editor extensions ----------------------------------------------
+async def get_custom_nodes(request: web.Request) -> web.Response:
+    return web.json_response(listing(request.app[EXECUTOR].registry.packs))
+
+
+async def get_extensions(request: web.Request) -> web.Response:
+    return web.json_response(scripts(request.app[EXECUTOR].registry.packs))
+
+
+async def get_extension_file(request: web.Request) -> web.StreamResponse:
+    try:
+        path = extension_file(request.app[EXECUTOR].registry.packs, request.match_info["pack"],
+                              request.match_info["file"])
+    except PathOutsideFolder as refused:
+        raise _error(400, str(refused)) from None
+    except FileNotFoundError as missing:
+        raise _error(404, str(missing)) from None
+    return web.FileResponse(path, headers={"Content-Type": content_type(path), "Cache-Control": "no-cache"})
+
+
 # ---- saved workflows (/userdata) ------------------------------------------------------------------
 def _userdata_path(request: web.Request, name: str) -> Path:
     folder = request.app[CONFIG].root / "user"
@@ -662,6 +688,10 @@ ROUTES: list[tuple[str, str, Handler, str]] = [
     ("GET", "/history/{prompt_id}", get_history_item, "One finished job; 404 for an unknown id"),
     ("GET", "/object_info", get_object_info, "Every node class"),
     ("GET", "/object_info/{class}", get_object_info_one, "One node class"),
+    ("GET", "/custom_nodes", get_custom_nodes, "Custom node packs: status, errors, nodes, load times, requirements"),
+    ("GET", "/extensions", get_extensions, "URLs of the editor extension scripts of loaded packs"),
+    ("GET", "/extensions/{pack}/{file}", get_extension_file,
+     "A file of a pack's WEB_DIRECTORY (nested paths too: /extensions/{pack}/dir/file.js)"),
     ("GET", "/view", get_view, "A file of the output, input or temp folder (Range requests supported)"),
     ("POST", "/upload/image", post_upload, "Upload an image (multipart field 'image')"),
     ("POST", "/upload/file", post_upload, "Upload audio, video or a workflow (multipart field 'file')"),
@@ -735,13 +765,14 @@ async def _stop(app: web.Application) -> None:
 def create_app(config: Config, executor: Executor | None = None) -> web.Application:
     app = web.Application(middlewares=[security, errors], client_max_size=MAX_BODY)
     app[CONFIG] = config
-    app[EXECUTOR] = executor or create_executor(config.root)
+    app[EXECUTOR] = executor or create_executor(config.root, registry=load_registry(packs=config.packs))
     app[JOBS] = JobStore(config.root / "state" / "jobs.sqlite3", config.max_pending, config.max_history)
     app[HUB] = Hub()
     for prefix in ("", "/api"):
         for method, path, handler, _ in ROUTES:
             app.router.add_route(method, prefix + path, handler)
         app.router.add_get(prefix + "/openapi.json", openapi)
+        app.router.add_get(prefix + "/extensions/{pack:[^/]+}/{file:.+}", get_extension_file)  # nested paths
     app.router.add_get("/", index)
     if (EDITOR / "assets").is_dir():
         app.router.add_static("/assets", EDITOR / "assets")
@@ -759,12 +790,13 @@ def _arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--max-pending", type=int, default=1000, help="queued jobs before 429")
     parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                         help="another name clients reach this server by (e.g. its LAN address)")
+    add_pack_arguments(parser)
     return parser
 
 
 def serve(args: argparse.Namespace) -> int:
     config = Config(args.host, args.port, args.root.absolute(), args.token, args.insecure, args.max_pending,
-                    extra_hosts=tuple(args.allow_host))
+                    extra_hosts=tuple(args.allow_host), packs=pack_options(args, args.root.absolute()))
     config.check()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     web.run_app(create_app(config), host=config.host, port=config.port)
