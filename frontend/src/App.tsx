@@ -10,7 +10,7 @@ import { Canvas } from './components/Canvas';
 import { Dialogs, Notices } from './components/Dialogs';
 import { SidePanel } from './components/Panels';
 import { TabStrip, TopBar } from './components/TopBar';
-import { dispatchToExtensions, loadExtensions } from './extensions';
+import { dispatchToExtensions, loadExtensions, reportPacks } from './extensions';
 import type { FlowEdge, FlowNode } from './graph/document';
 import { addGroup } from './graph/edit';
 import { isDirty, useEditor } from './store/editor';
@@ -36,6 +36,7 @@ async function load(): Promise<void> {
     if (!useEditor.getState().tabs.length) useEditor.getState().newTab();
   }
   void loadExtensions();
+  void reportPacks();
 }
 
 const typing = (target: EventTarget | null) =>

@@ -3,6 +3,7 @@
  * `/extensions`; each is imported as a module. A module may `export default {name, setup(app)}` or call
  * `window.worldgraph.registerExtension({name, setup(app)})`. `app` is the small API below.
  */
+import type { PackReport } from './api/client';
 import { api } from './api/client';
 import { useEditor } from './store/editor';
 import { useRun } from './store/run';
@@ -66,5 +67,25 @@ export async function loadExtensions(): Promise<void> {
     } catch (error) {
       useRun.getState().notify('error', `extension ${url} failed to load: ${(error as Error).message}`);
     }
+  }
+}
+
+/** What went wrong while the server loaded custom node packs, as notices (the rest loaded fine). */
+export function packProblems(packs: PackReport[]): string[] {
+  const problems: string[] = [];
+  for (const pack of packs) {
+    if (pack.status === 'failed') problems.push(`custom node pack ${pack.name} failed to load: ${pack.error}`);
+    for (const error of pack.node_errors) problems.push(`custom node pack ${pack.name}: ${error}`);
+    for (const warning of pack.warnings) problems.push(`custom node pack ${pack.name}: ${warning}`);
+  }
+  return problems;
+}
+
+export async function reportPacks(): Promise<void> {
+  try {
+    const { packs } = await api.customNodes();
+    for (const problem of packProblems(packs)) useRun.getState().notify('error', problem);
+  } catch {
+    /* a server without custom node support */
   }
 }

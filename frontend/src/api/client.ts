@@ -66,6 +66,21 @@ export interface HistoryEntry {
   status: { status_str: string; completed: boolean; messages: [string, Record<string, unknown>][] };
 }
 
+/** One custom node pack as `GET /custom_nodes` reports it. */
+export interface PackReport {
+  name: string;
+  path: string;
+  status: 'loaded' | 'failed' | 'disabled';
+  error: string;
+  nodes: string[];
+  node_errors: string[];
+  duplicates: string[];
+  warnings: string[];
+  seconds: number;
+  slow: boolean;
+  requirements: string[];
+}
+
 export const api = {
   objectInfo: () => request<ObjectInfo>('/object_info'),
   socketTypes: () => request<Record<string, SocketTypeInfo>>('/socket_types'),
@@ -100,6 +115,7 @@ export const api = {
     return request<FileRef>('/upload/image', { method: 'POST', body: form });
   },
   extensions: () => request<string[]>('/extensions'),
+  customNodes: () => request<{ packs: PackReport[] }>('/custom_nodes'),
 };
 
 export function viewUrl(file: FileRef): string {

@@ -134,20 +134,6 @@ export function fromWorkflow(workflow: WorkflowJson, library: NodeLibrary): Edit
     const type = def?.outputs.find((o) => o.name === link.from[1])?.type ?? '*';
     return makeEdge(link.from[0], link.from[1], link.to[0], link.to[1], type, omit(link, ['from', 'to']));
   });
-  const linkedWidgets = new Map<string, Set<string>>();
-  for (const link of links) {
-    if (!linkedWidgets.has(link.to[0])) linkedWidgets.set(link.to[0], new Set());
-    linkedWidgets.get(link.to[0])!.add(link.to[1]);
-  }
-  for (const node of nodes) {
-    if (node.type !== 'world') continue;
-    const def = library.get(node.data.cls);
-    for (const name of linkedWidgets.get(node.id) ?? []) {
-      if (def?.inputs.find((i) => i.name === name)?.widget && !node.data.sockets.includes(name)) {
-        node.data.sockets = [...node.data.sockets, name];
-      }
-    }
-  }
   return {
     nodes,
     edges,

@@ -71,12 +71,7 @@ export function connect(doc: EditorDoc, connection: Connection, library: NodeLib
   const type = library.get(source.data.cls)!.outputs.find((o) => o.name === output)!.type;
   const edges = doc.edges.filter((e) => !(e.target === connection.target && handleName(e.targetHandle) === input));
   edges.push(makeEdge(connection.source, output, connection.target, input, type));
-  const nodes = doc.nodes.map((n) => {
-    if (n.id !== connection.target || n.type !== 'world' || n.data.sockets.includes(input)) return n;
-    const takesWidget = library.get(n.data.cls)?.inputs.find((i) => i.name === input)?.widget;
-    return takesWidget ? { ...n, data: { ...n.data, sockets: [...n.data.sockets, input] } } : n;
-  });
-  return { ...doc, nodes, edges };
+  return { ...doc, edges };
 }
 
 export function disconnectInput(doc: EditorDoc, target: string, input: string): EditorDoc {

@@ -1,0 +1,1 @@
+export function chainWorkflow(count: number): Record<string, unknown>;

@@ -1,0 +1,1 @@
+export function startServer(): Promise<{ url: string; root: string; stop(): Promise<void> }>;
