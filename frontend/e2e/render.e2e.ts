@@ -108,3 +108,24 @@ test('dropping the rendered MP4 reopens its workflow in a new tab', async () => 
   expect(await page.getByRole('tab').count()).toBe(2);
   expect(editor.errors).toEqual([]);
 });
+
+test('the jobs panel cancels a pending job and interrupts the running one', async () => {
+  const { page } = editor;
+  await page.getByRole('tab', { name: /^default/ }).click();
+  await setNumber(page, '2', 'duration', 20);
+  await setNumber(page, '3', 'time', 13);
+  await setNumber(page, '4', 'time', 12);
+  await page.keyboard.press('Control+Enter');
+  await page.keyboard.press('Control+Enter');
+  await page.getByRole('button', { name: /^Jobs/ }).click();
+  const jobs = page.getByRole('complementary', { name: 'Jobs' });
+  await jobs.getByRole('button', { name: 'Cancel' }).click();
+  await expect.poll(() => jobs.getByRole('button', { name: 'Cancel' }).count()).toBe(0);
+  await jobs.getByRole('button', { name: 'Interrupt' }).click();
+  await expect.poll(() => jobs.getByRole('button', { name: 'Interrupt' }).count(), { timeout: 30_000 }).toBe(0);
+  await jobs.locator('.wg-job.interrupted').first().waitFor();
+  const progress = page.getByRole('progressbar', { name: 'overall progress' });
+  await expect.poll(() => progress.textContent()).toBe('interrupted');
+  await screenshot(page, 'jobs');
+  expect(editor.errors).toEqual([]);
+});

@@ -12,7 +12,7 @@ export interface ExecutionOutput {
 
 export type ServerEvent =
   | { type: 'status'; data: { status: { exec_info: { queue_remaining: number } }; sid?: string } }
-  | { type: 'execution_start'; data: { prompt_id: string } }
+  | { type: 'execution_start'; data: { prompt_id: string; planned?: number } }
   | { type: 'execution_cached'; data: { prompt_id: string; nodes: string[] } }
   | { type: 'executing'; data: { prompt_id: string; node: string | null } }
   | { type: 'progress'; data: { prompt_id: string; node: string; value: number; max: number } }

@@ -46,7 +46,7 @@ export function QueuePanel() {
       {queue?.queue_pending.map((item) => (
         <div className="wg-job" key={item[1]}>
           <span>#{item[0]} {shortId(item[1])}</span>
-          <button onClick={() => act(api.cancel([item[1]]))}>Cancel</button>
+          <button onClick={() => act(api.cancel([item[1]]).then(() => useRun.getState().cancelled(item[1])))}>Cancel</button>
         </div>
       ))}
       <h2>History <button className="wg-link" onClick={() => void refresh()}>refresh</button></h2>

@@ -23,7 +23,7 @@ export interface NodeProblem {
 
 export interface TabRun {
   promptId: string | null;
-  state: 'idle' | 'queued' | 'running' | 'success' | 'error' | 'interrupted';
+  state: 'idle' | 'queued' | 'running' | 'success' | 'error' | 'interrupted' | 'cancelled';
   planned: number;
   nodes: Record<string, NodeRun>;
   executing: string | null;
@@ -60,7 +60,10 @@ interface RunState {
   notices: Notice[];
 
   setConnected(connected: boolean): void;
+  /** A prompt of this tab was accepted; it becomes the tab's run unless another one is running. */
   queued(tabId: string, promptId: string): void;
+  /** A pending prompt was removed from the queue. */
+  cancelled(promptId: string): void;
   rejected(tabId: string, nodeErrors: Record<string, NodeErrorEntry>, message: string): void;
   handle(event: ServerEvent): void;
   clearProblem(tabId: string, nodeId: string): void;
@@ -131,10 +134,14 @@ export const useRun = create<RunState>()((set, get) => {
     setConnected: (connected) => set({ connected }),
 
     queued: (tabId, promptId) =>
-      set((state) => ({
-        promptTabs: { ...state.promptTabs, [promptId]: tabId },
-        runs: { ...state.runs, [tabId]: { ...emptyRun(), promptId, state: 'queued', outputs: state.runs[tabId]?.outputs ?? {} } },
-      })),
+      set((state) => {
+        const current = state.runs[tabId];
+        const promptTabs = { ...state.promptTabs, [promptId]: tabId };
+        if (current?.state === 'running') return { promptTabs };
+        return { promptTabs, runs: { ...state.runs, [tabId]: { ...emptyRun(), promptId, state: 'queued', outputs: current?.outputs ?? {} } } };
+      }),
+
+    cancelled: (promptId) => updateRun(promptId, (run) => (run.state === 'queued' ? { ...run, state: 'cancelled' } : run)),
 
     rejected: (tabId, nodeErrors, message) => {
       set((state) => ({ runs: { ...state.runs, [tabId]: { ...emptyRun(), state: 'error', problems: problemsFrom(nodeErrors), outputs: state.runs[tabId]?.outputs ?? {} } } }));
@@ -146,9 +153,19 @@ export const useRun = create<RunState>()((set, get) => {
         case 'status':
           set({ queueRemaining: event.data.status.exec_info.queue_remaining });
           break;
-        case 'execution_start':
-          updateRun(event.data.prompt_id, (run) => ({ ...run, state: 'running', planned: (event.data as { planned?: number }).planned ?? 0 }));
+        case 'execution_start': {
+          // a tab shows the run that started last, whichever of its prompts that is
+          const promptId = event.data.prompt_id;
+          const tab = get().promptTabs[promptId];
+          if (!tab) break;
+          set((state) => ({
+            runs: {
+              ...state.runs,
+              [tab]: { ...emptyRun(), promptId, state: 'running', planned: event.data.planned ?? 0, outputs: state.runs[tab]?.outputs ?? {} },
+            },
+          }));
           break;
+        }
         case 'execution_cached':
           updateRun(event.data.prompt_id, (run) => {
             const nodes = { ...run.nodes };
