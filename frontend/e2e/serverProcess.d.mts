@@ -1,1 +1,1 @@
-export function startServer(): Promise<{ url: string; root: string; stop(): Promise<void> }>;
+export function startServer(files?: Record<string, string>): Promise<{ url: string; root: string; stop(): Promise<void> }>;

@@ -3,7 +3,7 @@
  * tests and bench/editor.mjs.
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -36,9 +36,16 @@ async function waitForServer(url, log) {
   throw new Error(`the server did not start at ${url}:\n${log()}`);
 }
 
-/** @returns {Promise<{url: string, root: string, stop(): Promise<void>}>} */
-export async function startServer() {
+/**
+ * @param {Record<string, string>} [files] files to write under the server's root first (e.g. custom node packs)
+ * @returns {Promise<{url: string, root: string, stop(): Promise<void>}>}
+ */
+export async function startServer(files = {}) {
   const root = mkdtempSync(join(tmpdir(), 'worldgraph-editor-'));
+  for (const [name, text] of Object.entries(files)) {
+    mkdirSync(dirname(join(root, name)), { recursive: true });
+    writeFileSync(join(root, name), text);
+  }
   const port = await freePort();
   let output = '';
   const server = spawn(PYTHON, [join(REPO, 'server.py'), '--port', String(port), '--root', root], {

@@ -72,6 +72,11 @@ interface RunState {
 }
 
 let noticeCounter = 0;
+/** Events of prompts not (yet) known to have come from a tab of this editor. */
+let unclaimed: ServerEvent[] = [];
+const UNCLAIMED_LIMIT = 500;
+const promptOf = (event: ServerEvent): string | undefined =>
+  'prompt_id' in event.data ? (event.data as { prompt_id: string }).prompt_id : undefined;
 const GALLERY_LIMIT = 200;
 
 function newClientId(): string {
@@ -133,13 +138,18 @@ export const useRun = create<RunState>()((set, get) => {
 
     setConnected: (connected) => set({ connected }),
 
-    queued: (tabId, promptId) =>
+    queued: (tabId, promptId) => {
       set((state) => {
         const current = state.runs[tabId];
         const promptTabs = { ...state.promptTabs, [promptId]: tabId };
         if (current?.state === 'running') return { promptTabs };
         return { promptTabs, runs: { ...state.runs, [tabId]: { ...emptyRun(), promptId, state: 'queued', outputs: current?.outputs ?? {} } } };
-      }),
+      });
+      // events can overtake the reply to POST /prompt: replay those that came first
+      const early = unclaimed.filter((event) => promptOf(event) === promptId);
+      unclaimed = unclaimed.filter((event) => promptOf(event) !== promptId);
+      for (const event of early) get().handle(event);
+    },
 
     cancelled: (promptId) => updateRun(promptId, (run) => (run.state === 'queued' ? { ...run, state: 'cancelled' } : run)),
 
@@ -149,6 +159,11 @@ export const useRun = create<RunState>()((set, get) => {
     },
 
     handle: (event) => {
+      const promptId = promptOf(event);
+      if (promptId && !get().promptTabs[promptId]) {
+        unclaimed = [...unclaimed.slice(-UNCLAIMED_LIMIT + 1), event];
+        return;
+      }
       switch (event.type) {
         case 'status':
           set({ queueRemaining: event.data.status.exec_info.queue_remaining });

@@ -1,0 +1,31 @@
+/** Custom node packs in the editor: their nodes in the library, their web extensions run, failures reported. */
+import type { Browser } from 'playwright-core';
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import type { Editor } from './browser';
+import { addNode, launch, openEditor } from './browser';
+
+let browser: Browser;
+let editor: Editor;
+
+beforeAll(async () => {
+  browser = await launch();
+  editor = await openEditor(browser);
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+test("a pack's web extension is imported and set up", async () => {
+  const notice = editor.page.getByRole('status').filter({ hasText: 'web_pack extension sees' });
+  await notice.waitFor();
+  expect(await editor.page.evaluate(() => window.worldgraph?.extensions)).toEqual(['web_pack.hello']);
+});
+
+test('a pack that failed to load is reported, and the rest of the editor works', async () => {
+  await editor.page.getByRole('alert').filter({ hasText: 'custom node pack broken_pack failed to load' }).waitFor();
+  await editor.page.getByRole('button', { name: 'new tab' }).click();
+  await addNode(editor.page, { x: 400, y: 300 }, 'greeting');
+  await editor.page.locator('.react-flow__node-world').filter({ hasText: 'Greeting (e2e)' }).waitFor();
+  expect(editor.errors).toEqual([]);
+});
