@@ -10,6 +10,7 @@ from graph.paths import next_numbered_file
 from media import synth
 from media.audio import AudioTrack, encode_file, fade, load, mix
 from world import sound
+from world.latent.timeline import LatentTimeline
 from world.store import Store
 from world.timeline import ENGINE_VERSION, Timeline
 
@@ -29,9 +30,10 @@ class GenerateAudio(Node):
         outputs=(Output("audio", AUDIO),), context=("store",),
     )
 
-    def run(self, latent: Timeline, seed: int, ambience: float, steps: float, characters: float, transitions: bool,
-            music: bool, music_gain: float, store: Store) -> tuple[AudioTrack]:
-        scene = sound.scene(latent, store, seed)
+    def run(self, latent: Timeline | LatentTimeline, seed: int, ambience: float, steps: float, characters: float,
+            transitions: bool, music: bool, music_gain: float, store: Store) -> tuple[AudioTrack]:
+        walk = latent.walk if isinstance(latent, LatentTimeline) else latent  # a learned world sounds like its walk
+        scene = sound.scene(walk, store, seed)
         events = [synth.Event(e.time, e.kind, e.voice, e.gain, e.pan) for e in scene.events]
         gains = {"ambience": ambience, "steps": steps, "characters": characters, "transitions": 1.0,
                  "music": music_gain}

@@ -13,11 +13,13 @@ from media.stream import VideoStream
 from world import wander
 from world.actions import ActionError
 from world.actions import parse as parse_actions
-from world.backend import WorldRef
+from world.backend import ProceduralBackend, WorldRef
 from world.characters import ARCHETYPES, BEHAVIOURS, CharacterSpec, PlacementError, check_standing, resolve_position
 from world.edits import EVENT_KINDS, LIGHTING_LOOKS, EditError
 from world.edits import ChangeShot as ShotEdit
 from world.edits import InsertCharacter as CharacterEdit, PlotEvent as EventEdit
+from world.latent.backend import LearnedWorld
+from world.latent.timeline import LatentTimeline, rollout as learned_rollout
 from world.objects import KIND_NAMES
 from world.physics import Body
 from world.presets import PRESETS, from_prompt
@@ -132,9 +134,9 @@ class WanderRollout(Node):
         context=("store",),
     )
 
-    def run(self, world: WorldRef, mode: str, duration: float, fps: int, speed: str, time_scale: float,
-            radius: float, waypoints: str, track: str, segment_seconds: float, seed: int,
-            store: Store) -> tuple[Timeline]:
+    def run(self, world: WorldRef | LearnedWorld, mode: str, duration: float, fps: int, speed: str,
+            time_scale: float, radius: float, waypoints: str, track: str, segment_seconds: float, seed: int,
+            store: Store) -> tuple[Timeline | LatentTimeline]:
         frames = max(1, round(duration * fps))
         built = load_world(world.spec, store)
         points = wander.check_waypoints(_json_input("waypoints", waypoints)) if mode == "waypoints" else []
@@ -149,7 +151,11 @@ class WanderRollout(Node):
             actions = wander.plan(built, mode, Body(x, y, built.ground(x, y), yaw), frames, fps, seed,
                                   speed=speed, radius=radius, waypoints=points[1:] if points else ())
         segment = max(1, round(segment_seconds * fps))
-        return (Timeline(world.spec, fps, frames, segment, (x, y, yaw), time_scale, actions, seed=seed),)
+        walk = Timeline(world.spec, fps, frames, segment, (x, y, yaw), time_scale, actions, seed=seed)
+        if isinstance(world, LearnedWorld):
+            return (learned_rollout(world, walk),)  # raises UnsupportedEdit, naming the input, for what it cannot do
+        return (walk,)
+
 
 
 def _json_input(name: str, text: str) -> Any:
@@ -159,7 +165,7 @@ def _json_input(name: str, text: str) -> Any:
         raise ValueError(f"input '{name}' is not valid JSON: {error}") from None
 
 
-def _frame_at(latent: Timeline, seconds: float) -> int:
+def _frame_at(latent: Timeline | LatentTimeline, seconds: float) -> int:
     """The frame shown at ``seconds`` (the one that has started by then)."""
     frame = math.floor(seconds * latent.fps + 1e-6)
     if not 0 <= frame < latent.frames:
@@ -191,12 +197,14 @@ class InsertCharacter(Node):
         context=("store",),
     )
 
-    def run(self, latent: Timeline, time: float, archetype: str, behaviour: str, placement: str, ahead: float,
-            right: float, target_ahead: float, target_right: float, speed: float, name: str, seed: int,
-            store: Store) -> tuple[Timeline]:
+    def run(self, latent: Timeline | LatentTimeline, time: float, archetype: str, behaviour: str, placement: str,
+            ahead: float, right: float, target_ahead: float, target_right: float, speed: float, name: str, seed: int,
+            store: Store) -> tuple[Timeline | LatentTimeline]:
         frame = _frame_at(latent, time)
         edit = CharacterEdit(frame, archetype, behaviour, placement, ahead, right, target_ahead, target_right,
                              speed, name, seed)
+        if isinstance(latent, LatentTimeline):
+            return (latent.with_edit(edit),)
         world = latent.world(store)
         player = latent.state_at(frame, store).player
         x, y = resolve_position(world, player, placement, ahead, right)
@@ -227,11 +235,13 @@ class ChangeShot(Node):
         outputs=(Output("latent", LATENT),),
     )
 
-    def run(self, latent: Timeline, time: float, shot: str, fov: float, transition: str,
-            transition_seconds: float, distance: float, height: float, speed: float) -> tuple[Timeline]:
+    def run(self, latent: Timeline | LatentTimeline, time: float, shot: str, fov: float, transition: str,
+            transition_seconds: float, distance: float, height: float,
+            speed: float) -> tuple[Timeline | LatentTimeline]:
         frame = _frame_at(latent, time)
         frames = round(transition_seconds * latent.fps) if transition == "smooth" else 0
-        return (latent.with_edit(ShotEdit(frame, shot, fov, distance, height, speed, transition, frames)),)
+        edit = ShotEdit(frame, shot, fov, distance, height, speed, transition, frames)
+        return (latent.with_edit(edit),)
 
 
 _EVENT_VALUES = ["", *WEATHERS, *LIGHTING_LOOKS, *KIND_NAMES]
@@ -257,8 +267,8 @@ class PlotEvent(Node):
         outputs=(Output("latent", LATENT),),
     )
 
-    def run(self, latent: Timeline, time: float, event: str, value: str, amount: float, transition_seconds: float,
-            ahead: float, right: float, radius: float) -> tuple[Timeline]:
+    def run(self, latent: Timeline | LatentTimeline, time: float, event: str, value: str, amount: float,
+            transition_seconds: float, ahead: float, right: float, radius: float) -> tuple[Timeline | LatentTimeline]:
         frame = _frame_at(latent, time)
         frames = round(transition_seconds * latent.fps)
         try:
@@ -273,13 +283,17 @@ class RenderVideo(Node):
         name="RenderVideo", version=ENGINE_VERSION, display_name="Render video", category="world",
         description="Frames of a timeline, rendered segment by segment when something reads them; rendered "
                     "segments are cached, so an edit re-renders only what follows it.",
-        inputs=(Socket("latent", LATENT), Choice("resolution", list(SIZES), "480p")),
+        inputs=(Socket("latent", LATENT), Choice("resolution", [*SIZES, "native"], "480p",
+                                                 tooltip="native: the backend's own size (64x64 for tiny)")),
         outputs=(Output("video", VIDEO),),
         context=("store",),
     )
 
-    def run(self, latent: Timeline, resolution: str, store: Store) -> tuple[VideoStream]:
-        size = SIZES[resolution]
+    def run(self, latent: Timeline | LatentTimeline, resolution: str, store: Store) -> tuple[VideoStream]:
+        if resolution == "native":
+            size = latent.native_size if isinstance(latent, LatentTimeline) else ProceduralBackend.info.native_size
+        else:
+            size = SIZES[resolution]
         keys = tuple(f"{h}/{size[0]}x{size[1]}" for h in latent.segment_hashes())
         stream = VideoStream(
             fps=float(latent.fps), width=size[0], height=size[1], frame_count=latent.frames,
