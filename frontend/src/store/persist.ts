@@ -1,5 +1,6 @@
 /** Open tabs survive a reload: each tab's workflow, name, file and unsaved state go to localStorage. */
 import type { NodeLibrary } from '../api/objectInfo';
+import type { EditorDoc } from '../graph/document';
 import { fromWorkflow, toWorkflow } from '../graph/document';
 import type { WorkflowJson } from '../graph/workflow';
 import { isCurrentWorkflow } from '../graph/workflow';
@@ -43,10 +44,17 @@ export function restoreSession(library: NodeLibrary, storage: Storage = localSto
   const session = readSession(storage);
   if (!session?.tabs.length) return false;
   const editor = useEditor.getState();
+  const ids: string[] = [];
   for (const tab of session.tabs) {
-    editor.openTab(fromWorkflow(tab.workflow, library), tab.name, tab.path, { dirty: tab.dirty, id: tab.id, activate: false });
+    let doc: EditorDoc;
+    try {
+      doc = fromWorkflow(tab.workflow, library);
+    } catch {
+      continue; // a stored tab this editor cannot read must not keep the others (and the editor) from opening
+    }
+    ids.push(editor.openTab(doc, tab.name, tab.path, { dirty: tab.dirty, id: tab.id, activate: false }));
   }
-  const ids = session.tabs.map((t) => t.id);
+  if (!ids.length) return false;
   editor.activate(session.activeId && ids.includes(session.activeId) ? session.activeId : ids[0]);
   return true;
 }
