@@ -64,6 +64,8 @@ class Input:
     display: str | None = None
     randomize: bool = False
     force_input: bool = False
+    #: a file-name input the editor offers to fill by uploading a file: "image", "audio" or "video"
+    upload: str | None = None
 
     @property
     def has_default(self) -> bool:
@@ -74,7 +76,7 @@ class Input:
         options: dict[str, Any] = {}
         if self.has_default:
             options["default"] = self.default
-        for key in ("min", "max", "step", "display"):
+        for key in ("min", "max", "step", "display", "upload"):
             value = getattr(self, key)
             if value is not None:
                 options[key] = value

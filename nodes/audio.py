@@ -45,7 +45,7 @@ class LoadAudio(Node):
     schema = NodeSchema(
         name="LoadAudio", display_name="Load audio", category="audio",
         description="A WAV, FLAC or OGG file from the input folder, resampled to 48 kHz stereo.",
-        inputs=(String("audio", "", tooltip="file name inside the input folder"),
+        inputs=(String("audio", "", tooltip="file name inside the input folder", upload="audio"),
                 Float("start", 0.0, min=0.0, max=3600.0, tooltip="seconds into the timeline")),
         outputs=(Output("audio", AUDIO),), context=("paths",),
     )

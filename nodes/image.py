@@ -26,7 +26,7 @@ class LoadImage(Node):
     schema = NodeSchema(
         name="LoadImage", display_name="Load image", category="image",
         description="Reads an image (all frames of an animation) from the input folder.",
-        inputs=(String("image", "", tooltip="file name inside the input folder"),),
+        inputs=(String("image", "", tooltip="file name inside the input folder", upload="image"),),
         outputs=(Output("image", IMAGE),), context=("paths",),
     )
 

@@ -131,7 +131,7 @@ class LoadVideo(Node):
     schema = NodeSchema(
         name="LoadVideo", display_name="Load video", category="video",
         description="A video file from the input folder: its frames (streamed, never all in memory) and audio.",
-        inputs=(String("video", "", tooltip="file name inside the input folder"),
+        inputs=(String("video", "", tooltip="file name inside the input folder", upload="video"),
                 Int("segment_frames", 60, min=1, max=600)),
         outputs=(Output("video", VIDEO), Output("audio", AUDIO)), context=("paths",),
     )

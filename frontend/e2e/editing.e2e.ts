@@ -139,6 +139,25 @@ test('save, reload with tabs restored, close with the unsaved prompt, reopen', a
   expect(editor.errors).toEqual([]);
 });
 
+test('an image input uploads a file into the input folder and shows it', async () => {
+  await page.getByRole('button', { name: 'new tab' }).click();
+  await addNode(page, { x: 400, y: 250 }, 'load image');
+  const png = await page.evaluate(() => {
+    const canvas = document.createElement('canvas');
+    canvas.width = 32;
+    canvas.height = 24;
+    const context = canvas.getContext('2d')!;
+    context.fillStyle = '#3a7';
+    context.fillRect(0, 0, 32, 24);
+    return canvas.toDataURL('image/png').split(',')[1];
+  });
+  const loader = page.locator('.react-flow__node-world').filter({ hasText: 'Load image' });
+  await loader.getByLabel('upload image').setInputFiles({ name: 'meadow.png', mimeType: 'image/png', buffer: Buffer.from(png, 'base64') });
+  await expect.poll(() => loader.getByLabel('image', { exact: true }).inputValue()).toBe('meadow.png');
+  const thumb = loader.locator('img.wg-upload-thumb');
+  await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(32);
+});
+
 test('a 500-node workflow opens and stays interactive', async () => {
   await page.locator('input[aria-label="import file"]').setInputFiles({
     name: 'chain-500.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(chainWorkflow(500))),

@@ -447,3 +447,6 @@ def test_nodes_json_object_info_shape(capsys: pytest.CaptureFixture[str]) -> Non
     assert info["Switch"]["input"]["required"]["on_true"][1].get("lazy") is True
     assert info["Seed"]["input"]["required"]["seed"][1]["control_after_generate"] is True
     assert info["EmptyImage"]["input"]["required"]["red"][1]["display"] == "slider"
+    uploads = {name: info[name]["input"]["required"][field][1].get("upload")
+               for name, field in (("LoadImage", "image"), ("LoadAudio", "audio"), ("LoadVideo", "video"))}
+    assert uploads == {"LoadImage": "image", "LoadAudio": "audio", "LoadVideo": "video"}

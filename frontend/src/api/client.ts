@@ -109,10 +109,12 @@ export const api = {
     form.append('file', file, file.name);
     return request<{ workflow: WorkflowJson }>('/workflow/import', { method: 'POST', body: form });
   },
-  uploadImage: (file: File) => {
+  /** Upload into the input folder (images are checked by the server); the stored name comes back. */
+  upload: (kind: string, file: File) => {
     const form = new FormData();
-    form.append('image', file, file.name);
-    return request<FileRef>('/upload/image', { method: 'POST', body: form });
+    const field = kind === 'image' ? 'image' : 'file';
+    form.append(field, file, file.name);
+    return request<{ name: string; subfolder: string; type: string }>(`/upload/${field}`, { method: 'POST', body: form });
   },
   extensions: () => request<string[]>('/extensions'),
   customNodes: () => request<{ packs: PackReport[] }>('/custom_nodes'),

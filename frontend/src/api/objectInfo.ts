@@ -16,6 +16,8 @@ export interface InputOptions {
   control_after_generate?: boolean;
   tooltip?: string;
   options?: string[];
+  /** A file-name input the editor fills by uploading: "image", "audio" or "video". */
+  upload?: string;
 }
 
 /** `["INT", {...}]`, `[["a", "b"], {...}]` or `["COMBO", {options: [...]}]`. */

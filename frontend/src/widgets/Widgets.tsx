@@ -1,5 +1,6 @@
 /** Widgets: how a constant input is edited on a node, chosen by its type and options. */
 import { useEffect, useState } from 'react';
+import { api, viewUrl } from '../api/client';
 import type { InputDef } from '../api/objectInfo';
 import type { SeedControl } from '../graph/document';
 import { randomSeed } from '../graph/edit';
@@ -87,7 +88,48 @@ function ToggleWidget({ input, value, onChange }: WidgetProps) {
   );
 }
 
+const ACCEPT: Record<string, string> = { image: 'image/*', audio: 'audio/*', video: 'video/*' };
+
+/** A file name in the input folder, with a button to upload a file there (and a thumbnail for images). */
+function UploadWidget(props: WidgetProps) {
+  const kind = props.input.options.upload!;
+  const [busy, setBusy] = useState(false);
+  const [problem, setProblem] = useState('');
+  const name = String(props.value ?? '');
+  const choose = async (file: File | undefined) => {
+    if (!file) return;
+    setBusy(true);
+    setProblem('');
+    try {
+      const stored = await api.upload(kind, file);
+      props.onChange(stored.subfolder ? `${stored.subfolder}/${stored.name}` : stored.name);
+    } catch (error) {
+      setProblem((error as Error).message);
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <span className="wg-upload">
+      <span className="wg-upload-row">
+        <TextWidget {...props} />
+        <label className={`nodrag wg-upload-button${busy ? ' busy' : ''}`} title={`upload ${kind}`}>
+          {busy ? '…' : 'upload'}
+          <input type="file" hidden accept={ACCEPT[kind]} aria-label={`upload ${props.input.name}`}
+            onChange={(e) => {
+              void choose(e.target.files?.[0]);
+              e.target.value = '';
+            }} />
+        </label>
+      </span>
+      {problem && <span className="wg-upload-problem" role="alert">{problem}</span>}
+      {kind === 'image' && name && <img className="wg-upload-thumb" alt={name} src={viewUrl({ filename: name, type: 'input' })} />}
+    </span>
+  );
+}
+
 export function Widget(props: WidgetProps) {
+  if (props.input.options.upload) return <UploadWidget {...props} />;
   switch (props.input.type) {
     case 'INT':
     case 'FLOAT':
