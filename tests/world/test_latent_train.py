@@ -14,7 +14,7 @@ from world.actions import JUMP, SPRINT, ActionTrack
 from world.latent import checkpoint, data
 from tqdm import tqdm
 
-from world.latent.model import WorldModel
+from world.latent.model import LatentConfig, WorldModel
 from world.latent.train import TrainResult, TrainSettings, dynamics_step, train, train_dynamics
 
 SETTINGS = TrainSettings(worlds=1, per_world=4, frames=12, autoencoder_steps=40, dynamics_steps=12, batch=8,
@@ -101,3 +101,13 @@ def test_action_features() -> None:
     assert slow[0, 0] == 0.5 and slow[1, 0] == 1.0 and slow[2, 6] == 1.0
     random = data.random_actions(np.random.default_rng(0), 200)
     assert len(random) == 200 and np.abs(random.move).max() <= 1.0 and random.look[:, 0].std() > 1.0
+
+
+def test_training_can_go_on_from_a_checkpoint(trained: tuple[TrainResult, Path], tmp_path: Path) -> None:
+    settings = TrainSettings(worlds=1, per_world=2, frames=8, autoencoder_steps=0, dynamics_steps=2, sequences=2,
+                             rollout=2, save_every=0, resume=str(trained[1]))
+    result = train(settings, LatentConfig(), tmp_path / "more.safetensors", progress=False)
+    assert result.model.config == SMALL  # the checkpoint's config, not the one passed
+    assert torch.equal(result.model.latent_std, trained[0].model.latent_std)
+    notes = checkpoint.notes(tmp_path / "more.safetensors")
+    assert notes["resumed_from"]["settings"]["autoencoder_steps"] == 40 and len(result.losses["dynamics"]) == 2

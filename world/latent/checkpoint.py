@@ -50,6 +50,12 @@ def read_config(path: Path) -> LatentConfig:
     return LatentConfig.from_dict(document["config"])
 
 
+def notes(path: Path) -> dict[str, Any]:
+    """The training notes stored with the checkpoint at ``path``."""
+    document = json.loads(path.with_suffix(".json").read_text(encoding="utf-8"))
+    return dict(document.get("training", {}))
+
+
 def load(path: Path, device: torch.device | None = None) -> WorldModel:
     """The model in ``path`` (``.safetensors``, with its ``.json`` beside it), in eval mode."""
     model = WorldModel(read_config(path))

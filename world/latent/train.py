@@ -40,6 +40,7 @@ class TrainSettings:
     learning_rate: float = 1e-3
     threads: int = 2
     save_every: int = 200         # dynamics steps between checkpoints (0: only at the end)
+    resume: str = ""              # a checkpoint to go on training (its config and normalisation are kept)
 
 
 @dataclass
@@ -86,13 +87,15 @@ def train_autoencoder(model: WorldModel, frames: np.ndarray, settings: TrainSett
 
 
 @torch.no_grad()
-def encode_all(model: WorldModel, frames: np.ndarray, batch: int = 256) -> torch.Tensor:
-    """Normalised latents of ``frames`` [N,T,H,W,3] -> [N,T,C,h,w] (sets the normalisation first)."""
+def encode_all(model: WorldModel, frames: np.ndarray, normalise: bool, batch: int = 256) -> torch.Tensor:
+    """Normalised latents of ``frames`` [N,T,H,W,3] -> [N,T,C,h,w] (measuring the normalisation
+    first when ``normalise``)."""
     n, t = frames.shape[:2]
     flat = frames.reshape(n * t, *frames.shape[2:])
     raw = torch.cat([model.encoder(_pixels(flat[i:i + batch])) for i in range(0, n * t, batch)])
-    model.latent_mean.copy_(raw.mean(dim=(0, 2, 3))[:, None, None])
-    model.latent_std.copy_(raw.std(dim=(0, 2, 3))[:, None, None] + 1e-4)
+    if normalise:
+        model.latent_mean.copy_(raw.mean(dim=(0, 2, 3))[:, None, None])
+        model.latent_std.copy_(raw.std(dim=(0, 2, 3))[:, None, None] + 1e-4)
     normalised = (raw - model.latent_mean) / model.latent_std
     return normalised.reshape(n, t, *normalised.shape[1:])
 
@@ -165,26 +168,31 @@ def train_dynamics(model: WorldModel, latents: torch.Tensor, rollouts: data.Roll
 
 def train(settings: TrainSettings, config: LatentConfig, path: Path | None = None,
           progress: bool = True) -> TrainResult:
-    """Generate rollouts, train both parts, and write the checkpoint to ``path`` (when given)."""
+    """Generate rollouts, train both parts, and write the checkpoint to ``path`` (when given).
+
+    With ``settings.resume`` the model (and its config) comes from that checkpoint instead."""
     torch.set_num_threads(settings.threads)
     torch.manual_seed(settings.seed)
     rng = np.random.default_rng([settings.seed, 9])
     started = time.perf_counter()
+    model = checkpoint.load(Path(settings.resume)) if settings.resume else WorldModel(config)
+    model.train()
     specs = data.worlds(settings.worlds, settings.seed)
     with tqdm(total=len(specs) * settings.per_world, desc="rollouts", unit="traj", disable=not progress) as bar:
-        rollouts = data.generate(specs, settings.per_world, settings.frames, config.image_size, config.fps,
-                                 settings.seed, bar.update)
-    model = WorldModel(config)
-    model.train()
+        rollouts = data.generate(specs, settings.per_world, settings.frames, model.config.image_size,
+                                 model.config.fps, settings.seed, bar.update)
     frames = rollouts.frames.reshape(-1, *rollouts.frames.shape[2:])
     with tqdm(range(settings.autoencoder_steps), desc="autoencoder", disable=not progress) as bar:
         ae_losses = train_autoencoder(model, frames, settings, rng, bar)
-    latents = encode_all(model, rollouts.frames)
+    latents = encode_all(model, rollouts.frames, normalise=not settings.resume)
     losses: dict[str, list[float]] = {"autoencoder": ae_losses}
+
+    earlier = checkpoint.notes(Path(settings.resume)) if settings.resume else None
 
     def notes() -> dict[str, Any]:
         return {"settings": asdict(settings), "seconds": round(time.perf_counter() - started, 1),
-                "final_losses": {name: float(np.mean(values[-50:])) for name, values in losses.items() if values}}
+                "final_losses": {name: float(np.mean(values[-50:])) for name, values in losses.items() if values},
+                **({"resumed_from": earlier} if earlier is not None else {})}
 
     def save() -> None:
         if path is not None:
