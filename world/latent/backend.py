@@ -25,6 +25,7 @@ from ..store import Store
 from ..timeline import Timeline
 from ..world import load_world
 from . import checkpoint
+from .attention import device
 from .data import action_features
 from .model import KVCache, WorldModel
 
@@ -85,7 +86,7 @@ def load_model(world: LearnedWorld, store: Store) -> WorldModel:
     key = f"world/latent/model/{world.digest}"
     model = store.get(key)
     if model is None:
-        model = checkpoint.load(Path(world.path))
+        model = checkpoint.load(Path(world.path), device())
         store.put(key, model, persist=False)
     return model
 
@@ -105,6 +106,7 @@ class LearnedBackend:
     def __init__(self, model: WorldModel, name: str, store: Store) -> None:
         self.model = model
         self.store = store
+        self.device = model.latent_mean.device
         config = model.config
         self.info = BackendInfo(name=f"learned:{name}", native_size=(config.image_size, config.image_size),
                                 fps=config.fps, frames_per_step=1, actions=ACTIONS, features=FEATURES)
@@ -143,9 +145,9 @@ class LearnedBackend:
     def start(self, image: np.ndarray) -> LatentState:
         """The state showing ``image`` (uint8 [H,W,3], any size: cropped to a square and resized)."""
         size = self.info.native_size[0]
-        pixels = torch.from_numpy(np.array(image, dtype=np.uint8)).permute(2, 0, 1)[None].to(torch.float32)
+        pixels = torch.from_numpy(np.array(image, dtype=np.uint8)).permute(2, 0, 1)[None].to(self.device, torch.float32)
         pixels = _fit(pixels, (size, size)).clamp(0, 255).round().to(torch.uint8).permute(0, 2, 3, 1)
-        latent = self.model.encode(pixels)[0].numpy()
+        latent = self.model.encode(pixels)[0].cpu().numpy()
         config = self.model.config
         empty = np.zeros((config.n_layers, config.n_heads, 0, config.d_model // config.n_heads), np.float32)
         return LatentState(latent, empty, empty.copy(), 0, 0)
@@ -157,18 +159,18 @@ class LearnedBackend:
         if len(features) == 0:
             return np.zeros((0, *state.latent.shape), np.float32), state
         cache = KVCache(len(state.keys))
-        cache.keys = [k[None] for k in torch.from_numpy(np.array(state.keys))]
-        cache.values = [v[None] for v in torch.from_numpy(np.array(state.values))]
+        cache.keys = [k[None] for k in torch.from_numpy(np.array(state.keys)).to(self.device)]
+        cache.values = [v[None] for v in torch.from_numpy(np.array(state.values)).to(self.device)]
         cache.frames, cache.cached = state.frame, state.cached
-        current = torch.from_numpy(state.latent)[None, None]
-        actions = torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32))[None]
+        current = torch.from_numpy(np.array(state.latent))[None, None].to(self.device)
+        actions = torch.from_numpy(np.ascontiguousarray(features, dtype=np.float32))[None].to(self.device)
         latents = []
         for i in range(actions.shape[1]):
             current = self.model.dynamics(current, actions[:, i:i + 1], cache)
             latents.append(current[0, 0])
-        out = torch.stack(latents).numpy()
-        keys = np.stack([k[0].numpy() for k in cache.keys if k is not None])
-        values = np.stack([v[0].numpy() for v in cache.values if v is not None])
+        out = torch.stack(latents).cpu().numpy()
+        keys = np.stack([k[0].cpu().numpy() for k in cache.keys if k is not None])
+        values = np.stack([v[0].cpu().numpy() for v in cache.values if v is not None])
         return out, LatentState(out[-1], keys, values, state.frame + len(out), cache.cached)
 
     @torch.no_grad()
@@ -176,11 +178,11 @@ class LearnedBackend:
         """uint8 frames [n,H,W,3] of ``latents`` [n,C,h,w], cropped to ``size``'s aspect and resized."""
         frames = np.empty((len(latents), size[1], size[0], 3), np.uint8)
         for i in range(0, len(latents), batch):
-            decoded = self.model.decode(torch.from_numpy(np.ascontiguousarray(latents[i:i + batch])))
+            decoded = self.model.decode(torch.from_numpy(np.array(latents[i:i + batch])).to(self.device))
             if decoded.shape[1:3] != (size[1], size[0]):
                 pixels = _fit(decoded.permute(0, 3, 1, 2).to(torch.float32), size)
                 decoded = pixels.clamp(0, 255).round().to(torch.uint8).permute(0, 2, 3, 1)
-            frames[i:i + batch] = decoded.numpy()
+            frames[i:i + batch] = decoded.cpu().numpy()
         return frames
 
 

@@ -17,7 +17,8 @@ from .train import TrainSettings, train
 
 
 def add_command(commands: Any) -> None:
-    parser = commands.add_parser("train-world-model", help="train a learned world model on simulator rollouts (CPU)",
+    parser = commands.add_parser("train-world-model",
+                                 help="train a learned world model on simulator rollouts (CUDA if any, else CPU)",
                                  description="Generates rollouts with the procedural simulator, trains the frame "
                                              "autoencoder and the latent dynamics, and writes "
                                              "models/world/NAME.safetensors and NAME.json.")

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 from tqdm import tqdm
 
 from . import checkpoint, data
+from .attention import device
 from .model import LatentConfig, WorldModel
 
 
@@ -63,8 +64,8 @@ def _set_lr(optimizer: torch.optim.Optimizer, value: float) -> None:
         group["lr"] = value
 
 
-def _pixels(frames: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(frames).permute(0, 3, 1, 2).to(torch.float32) / 255.0
+def _pixels(frames: np.ndarray, on: torch.device) -> torch.Tensor:
+    return torch.from_numpy(frames).to(on).permute(0, 3, 1, 2).to(torch.float32) / 255.0
 
 
 def train_autoencoder(model: WorldModel, frames: np.ndarray, settings: TrainSettings,
@@ -75,7 +76,7 @@ def train_autoencoder(model: WorldModel, frames: np.ndarray, settings: TrainSett
     losses = []
     for step in bar:
         _set_lr(optimizer, _schedule(step, settings.autoencoder_steps, settings.learning_rate * 2))
-        batch = _pixels(frames[rng.integers(0, frames.shape[0], settings.batch)])
+        batch = _pixels(frames[rng.integers(0, frames.shape[0], settings.batch)], model.latent_mean.device)
         loss = F.mse_loss(model.decoder(model.encoder(batch)), batch)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
@@ -92,12 +93,13 @@ def encode_all(model: WorldModel, frames: np.ndarray, normalise: bool, batch: in
     first when ``normalise``)."""
     n, t = frames.shape[:2]
     flat = frames.reshape(n * t, *frames.shape[2:])
-    raw = torch.cat([model.encoder(_pixels(flat[i:i + batch])) for i in range(0, n * t, batch)])
+    on = model.latent_mean.device
+    raw = torch.cat([model.encoder(_pixels(flat[i:i + batch], on)) for i in range(0, n * t, batch)])
     if normalise:
         model.latent_mean.copy_(raw.mean(dim=(0, 2, 3))[:, None, None])
         model.latent_std.copy_(raw.std(dim=(0, 2, 3))[:, None, None] + 1e-4)
     normalised = (raw - model.latent_mean) / model.latent_std
-    return normalised.reshape(n, t, *normalised.shape[1:])
+    return normalised.reshape(n, t, *normalised.shape[1:]).cpu()
 
 
 def dynamics_step(model: WorldModel, latents: torch.Tensor, actions: torch.Tensor, context: int,
@@ -126,6 +128,7 @@ def train_dynamics(model: WorldModel, latents: torch.Tensor, rollouts: data.Roll
     window = model.config.window
     optimizer = torch.optim.AdamW(model.dynamics.parameters(), lr=settings.learning_rate, weight_decay=0.01)
     decoder_optimizer = torch.optim.AdamW(model.decoder.parameters(), lr=settings.learning_rate * 0.3)
+    on = model.latent_mean.device
     actions = torch.from_numpy(rollouts.actions)
     losses: dict[str, list[float]] = {"dynamics": [], "decoder": []}
     for step in bar:
@@ -140,8 +143,8 @@ def train_dynamics(model: WorldModel, latents: torch.Tensor, rollouts: data.Roll
         starts = rng.integers(0, latents.shape[1] - length + 1, settings.sequences)
         index = torch.from_numpy(starts)[:, None] + torch.arange(length)[None]
         batch_rows = torch.from_numpy(rows)[:, None]
-        loss, future = dynamics_step(model, latents[batch_rows, index], actions[batch_rows, index], context,
-                                     horizon)
+        loss, future = dynamics_step(model, latents[batch_rows, index].to(on), actions[batch_rows, index].to(on),
+                                     context, horizon)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.dynamics.parameters(), 1.0)
@@ -150,9 +153,9 @@ def train_dynamics(model: WorldModel, latents: torch.Tensor, rollouts: data.Roll
         # the decoder: half true latents, half predicted ones, against the real frames
         pick = rng.integers(0, horizon, settings.sequences)
         frame_index = starts + context + pick
-        targets = _pixels(rollouts.frames[rows, frame_index])
-        guessed = future.detach()[torch.arange(len(rows)), torch.from_numpy(pick)]
-        inputs = torch.cat([latents[rows, frame_index], guessed])
+        targets = _pixels(rollouts.frames[rows, frame_index], on)
+        guessed = future.detach()[torch.arange(len(rows), device=on), torch.from_numpy(pick).to(on)]
+        inputs = torch.cat([latents[rows, frame_index].to(on), guessed])
         decoded = model.decoder(inputs * model.latent_std + model.latent_mean)
         decoder_loss = F.mse_loss(decoded, torch.cat([targets, targets]))
         decoder_optimizer.zero_grad(set_to_none=True)
@@ -176,7 +179,7 @@ def train(settings: TrainSettings, config: LatentConfig, path: Path | None = Non
     rng = np.random.default_rng([settings.seed, 9])
     started = time.perf_counter()
     model = checkpoint.load(Path(settings.resume)) if settings.resume else WorldModel(config)
-    model.train()
+    model.to(device()).train()
     specs = data.worlds(settings.worlds, settings.seed)
     with tqdm(total=len(specs) * settings.per_world, desc="rollouts", unit="traj", disable=not progress) as bar:
         rollouts = data.generate(specs, settings.per_world, settings.frames, model.config.image_size,
