@@ -201,3 +201,41 @@ describe('overallProgress and notices', () => {
     expect(run().clientId).toMatch(/^[0-9a-f]{16}$/);
   });
 });
+
+describe('after a reconnection', () => {
+  afterEach(() => {
+    vi.unstubAllGlobals();
+  });
+
+  test("runs whose end was missed are settled from the server's history", async () => {
+    const history: Record<string, unknown> = {
+      p1: { prompt: [1, 'p1', {}, {}, []], outputs: { '8': { videos: [image('clip.mp4')] } },
+            status: { status_str: 'success', completed: true, messages: [] } },
+    };
+    const asked: string[] = [];
+    vi.stubGlobal('fetch', async (url: string) => {
+      asked.push(url);
+      const id = decodeURIComponent(url.split('/history/')[1]);
+      return new Response(JSON.stringify(id in history ? { [id]: history[id] } : {}), { status: 200 });
+    });
+    run().queued('tab', 'p1');
+    run().queued('other', 'p2');
+    send(start('p1', 2), executing('p1', '1'));
+    run().setConnected(true);
+    run().setConnected(false);
+    run().setConnected(true);
+    await vi.waitFor(() => expect(tabRun().state).toBe('success'));
+    expect(tabRun().outputs['8']).toEqual({ videos: [image('clip.mp4')] });
+    expect(tabRun().nodes['1']).toEqual({ status: 'done' });
+    expect(tabRun('other').state).toBe('queued'); // still pending on the server
+    expect(asked.map((url) => url.split('/history/')[1]).sort()).toEqual(['p1', 'p2']);
+  });
+
+  test('the first connection does not ask', () => {
+    const fetch = vi.fn();
+    vi.stubGlobal('fetch', fetch);
+    run().queued('tab', 'p1');
+    run().setConnected(true);
+    expect(fetch).not.toHaveBeenCalled();
+  });
+});

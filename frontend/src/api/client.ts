@@ -90,6 +90,7 @@ export const api = {
   cancel: (ids: string[]) => request<{ removed: number }>('/queue', json({ delete: ids })),
   interrupt: (promptId?: string) => request<unknown>('/interrupt', json(promptId ? { prompt_id: promptId } : {})),
   history: (maxItems = 50) => request<Record<string, HistoryEntry>>(`/history?max_items=${maxItems}`),
+  historyItem: (promptId: string) => request<Record<string, HistoryEntry>>(`/history/${encodeURIComponent(promptId)}`),
   deleteHistory: (ids: string[]) => request<unknown>('/history', json({ delete: ids })),
   listWorkflows: () => request<string[]>('/userdata?dir=workflows'),
   loadWorkflow: (name: string) => request<unknown>(`/userdata/${encodeURIComponent(`workflows/${name}`)}`),

@@ -3,7 +3,8 @@
  * (node states, progress, errors, outputs). Fed by WebSocket events and prompt replies.
  */
 import { create } from 'zustand';
-import type { NodeErrorEntry } from '../api/client';
+import type { HistoryEntry, NodeErrorEntry } from '../api/client';
+import { api } from '../api/client';
 import type { ExecutionOutput, ServerEvent } from '../api/events';
 
 export type NodeStatus = 'running' | 'cached' | 'done' | 'error';
@@ -52,6 +53,7 @@ export const emptyRun = (): TabRun => ({
 interface RunState {
   clientId: string;
   connected: boolean;
+  everConnected: boolean;
   queueRemaining: number;
   runs: Record<string, TabRun>;
   /** prompt id -> the tab that queued it */
@@ -60,6 +62,8 @@ interface RunState {
   notices: Notice[];
 
   setConnected(connected: boolean): void;
+  /** After a reconnection: settle runs whose end the editor did not hear (from the server's history). */
+  reconcile(): Promise<void>;
   /** A prompt of this tab was accepted; it becomes the tab's run unless another one is running. */
   queued(tabId: string, promptId: string): void;
   /** A pending prompt was removed from the queue. */
@@ -130,13 +134,37 @@ export const useRun = create<RunState>()((set, get) => {
   return {
     clientId: newClientId(),
     connected: false,
+    everConnected: false,
     queueRemaining: 0,
     runs: {},
     promptTabs: {},
     gallery: [],
     notices: [],
 
-    setConnected: (connected) => set({ connected }),
+    setConnected: (connected) => {
+      const reconnected = connected && !get().connected && get().everConnected;
+      set({ connected, everConnected: get().everConnected || connected });
+      if (reconnected) void get().reconcile();
+    },
+
+    reconcile: async () => {
+      const open = Object.values(get().runs).filter((run) => run.promptId && (run.state === 'running' || run.state === 'queued'));
+      for (const run of open) {
+        const promptId = run.promptId!;
+        let entry: HistoryEntry | undefined;
+        try {
+          entry = (await api.historyItem(promptId))[promptId];
+        } catch {
+          continue; // unknown to the server (its history was cleared): leave it
+        }
+        if (!entry) continue; // still queued or running
+        const state = (['success', 'error', 'interrupted'] as const).find((s) => s === entry!.status.status_str) ?? 'error';
+        updateRun(promptId, (current) => ({
+          ...current, state, executing: null, nodes: finishRunning(current),
+          outputs: { ...current.outputs, ...(entry!.outputs as Record<string, ExecutionOutput>) },
+        }));
+      }
+    },
 
     queued: (tabId, promptId) => {
       set((state) => {
