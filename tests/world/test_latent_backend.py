@@ -83,6 +83,10 @@ def test_what_it_cannot_do_is_refused(backend: LearnedBackend, meadow: World) ->
     state = backend.create(meadow.spec, seed=0)
     with pytest.raises(UnsupportedEdit, match="apply edits to its timeline"):
         backend.step(state, walking(1), [PlotEvent(0, "weather", "rain")])
+    posed = walking(1)
+    posed.pose[0] = (1.0, 2.0, 0.0)
+    with pytest.raises(UnsupportedEdit, match="not poses"):
+        backend.step(state, posed, [])
     with pytest.raises(UnsupportedEdit, match="cannot move the camera"):
         backend.render(state, Camera(0, 0, 0, 0, 0), (64, 64))
 

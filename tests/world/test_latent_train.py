@@ -55,7 +55,7 @@ def test_dynamics_training_lowers_the_rollout_loss() -> None:
     settings = TrainSettings(dynamics_steps=40, sequences=8, rollout=4, learning_rate=3e-3)
     with tqdm(range(40), disable=True) as bar:
         train_dynamics(model, latents, rollouts, settings, rng, bar)
-    assert loss() < 0.7 * before
+    assert loss() < before - 0.35  # log errors: about 30 % smaller
 
 
 def test_the_checkpoint_round_trips(trained: tuple[TrainResult, Path]) -> None:

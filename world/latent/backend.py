@@ -124,6 +124,8 @@ class LearnedBackend:
         """One frame per action. Edits reach a learned world through its timeline, never here."""
         if events:
             raise UnsupportedEdit("events", f"{self.info.name} takes no events in step: apply edits to its timeline")
+        if not np.isnan(actions.pose).all():
+            raise UnsupportedEdit("pose", f"{self.info.name} follows move, look, jump, sprint and crouch, not poses")
         return self.advance(state, action_features(actions))[1]
 
     def render(self, state: LatentState, camera: Camera | None, size: tuple[int, int]) -> np.ndarray:
