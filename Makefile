@@ -54,11 +54,12 @@ lint: setup
 	$(BIN)/ruff check graph nodes media world bench tests custom_nodes server.py
 	$(BIN)/mypy
 
-bench: setup
+bench: setup editor chromium
 	$(BIN)/python bench/executor.py --json
 	$(BIN)/python bench/world.py --json
 	$(BIN)/python bench/media.py --json
 	$(BIN)/python bench/server.py --json
+	$(BIN)/python bench/latent.py --json
 	node bench/editor.mjs --json
 
 clean:

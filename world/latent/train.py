@@ -195,7 +195,9 @@ def train(settings: TrainSettings, config: LatentConfig, path: Path | None = Non
     earlier = checkpoint.notes(Path(settings.resume)) if settings.resume else None
 
     def notes() -> dict[str, Any]:
-        return {"settings": asdict(settings), "seconds": round(time.perf_counter() - started, 1),
+        # the checkpoint's own record names the file it resumed from, not where it lay on this machine
+        recorded = {**asdict(settings), "resume": Path(settings.resume).name if settings.resume else ""}
+        return {"settings": recorded, "seconds": round(time.perf_counter() - started, 1),
                 "final_losses": {name: float(np.mean(values[-50:])) for name, values in losses.items() if values},
                 **({"resumed_from": earlier} if earlier is not None else {})}
 
