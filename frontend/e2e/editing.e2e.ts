@@ -158,6 +158,32 @@ test('an image input uploads a file into the input folder and shows it', async (
   await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(32);
 });
 
+test('right-click menus: duplicate a node, delete a link, add a node', async () => {
+  await page.getByRole('button', { name: 'new tab' }).click();
+  await addNode(page, { x: 300, y: 250 }, 'integer');
+  await addNode(page, { x: 800, y: 250 }, 'preview value');
+  await dragWire(page, outputHandle(page, '1', 'value'), inputHandle(page, '2', 'value'));
+  await expect.poll(() => edges(page).count()).toBe(1);
+
+  await node(page, '1').locator('.wg-node-header').click({ button: 'right' });
+  await page.getByRole('menuitem', { name: 'Duplicate' }).click();
+  await expect.poll(() => worldNodes().count()).toBe(3);
+  expect(Object.values((await activeWorkflow(page)).nodes).map((n: any) => n.class)).toEqual(['PrimitiveInt', 'PreviewValue', 'PrimitiveInt']);
+
+  const from = (await outputHandle(page, '1', 'value').boundingBox())!;
+  const to = (await inputHandle(page, '2', 'value').boundingBox())!;
+  await page.mouse.click((from.x + to.x) / 2 + 4, (from.y + to.y) / 2 + 4, { button: 'right' });
+  await page.getByRole('menuitem', { name: 'Delete link' }).click();
+  await expect.poll(() => edges(page).count()).toBe(0);
+
+  await page.locator('.react-flow__pane').click({ button: 'right', position: { x: 600, y: 650 } });
+  await page.getByRole('menuitem', { name: 'Add node…' }).click();
+  await page.getByRole('dialog', { name: 'Add node' }).waitFor();
+  await page.keyboard.press('Escape');
+  await page.keyboard.press('Control+z');
+  await expect.poll(() => edges(page).count()).toBe(1);
+});
+
 test('a 500-node workflow opens and stays interactive', async () => {
   await page.locator('input[aria-label="import file"]').setInputFiles({
     name: 'chain-500.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(chainWorkflow(500))),

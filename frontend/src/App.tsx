@@ -12,7 +12,7 @@ import { SidePanel } from './components/Panels';
 import { TabStrip, TopBar } from './components/TopBar';
 import { dispatchToExtensions, loadExtensions, reportPacks } from './extensions';
 import type { FlowEdge, FlowNode } from './graph/document';
-import { addGroup } from './graph/edit';
+import { addGroup, duplicate } from './graph/edit';
 import { isDirty, useEditor } from './store/editor';
 import { persistSession, restoreSession } from './store/persist';
 import { useRun } from './store/run';
@@ -92,6 +92,10 @@ export function App() {
         return editor.change((doc) => ({ ...doc, nodes: doc.nodes.map((n) => ({ ...n, selected: true })) }), { undoable: false });
       }
       if (mod && key === 'g') return handled(), editor.change((doc) => addGroup(doc, 'Group'));
+      if (mod && key === 'd') {
+        handled();
+        return editor.change((doc) => duplicate(doc, new Set(doc.nodes.filter((n) => n.selected).map((n) => n.id))));
+      }
       if (key === 'delete' || key === 'backspace') return handled(), commands.deleteSelection();
       if (key === '.') return handled(), void flow.current?.fitView({ duration: 200 });
     };

@@ -5,7 +5,7 @@ import { parseObjectInfo } from '../src/api/objectInfo';
 import type { EditorDoc } from '../src/graph/document';
 import { edgeId, handleName } from '../src/graph/document';
 import {
-  addGroup, addNode, connect, connectionProblem, copySelection, disconnectInput, nodesAccepting, nodesProducing, paste,
+  addGroup, addNode, connect, connectionProblem, copySelection, disconnectInput, duplicate, nodesAccepting, nodesProducing, paste,
   randomiseSeeds, randomSeed, removeElements, removeSelection, setSeedControl, setTitle, setValue, toggleSocket,
 } from '../src/graph/edit';
 import { connection, docWith, edge, entry, findNode, groupNode, library, worldNode, worldNodes } from './helpers';
@@ -182,6 +182,19 @@ describe('copy and paste', () => {
     expect(pasted.nodes.map((n) => [n.id, n.position.x, n.position.y])).toEqual([
       ['group 1', 10, 20], ['1', 30, 40], ['group 2', 0, 0], ['2', 20, 20],
     ]);
+  });
+});
+
+describe('duplicate', () => {
+  test('copies the given nodes and their internal links beside them, whatever was selected', () => {
+    const source = select(sample(), ['4']);
+    const doubled = duplicate(source, new Set(['1', '2']));
+    const added = worldNodes(doubled).slice(5);
+    expect(added.map((n) => [n.id, n.data.cls, n.selected])).toEqual([['6', 'PrimitiveInt', true], ['7', 'MathInt', true]]);
+    const original = findNode(source, '1').position;
+    expect(added[0].position).toEqual({ x: original.x + 40, y: original.y + 40 });
+    expect(links(doubled)).toEqual([...links(source), '6.value->7.a']);
+    expect(duplicate(source, new Set())).toBe(source);
   });
 });
 

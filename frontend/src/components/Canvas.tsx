@@ -5,7 +5,11 @@ import { useCallback, useMemo, useRef, useState } from 'react';
 import type { NodeDef } from '../api/objectInfo';
 import type { FlowEdge, FlowNode } from '../graph/document';
 import { handleName, inputHandle, outputHandle } from '../graph/document';
-import { addNode, connect, connectionProblem, nodesAccepting, nodesProducing } from '../graph/edit';
+import { addGroup, addNode, connect, connectionProblem, duplicate, nodesAccepting, nodesProducing, removeElements, setTitle } from '../graph/edit';
+import * as commands from '../commands';
+import { askText } from '../store/ui';
+import type { MenuRequest } from './ContextMenu';
+import { ContextMenu } from './ContextMenu';
 import { compatible } from '../graph/types';
 import { activeTab, useEditor } from '../store/editor';
 import { useRun } from '../store/run';
@@ -30,6 +34,7 @@ export function Canvas({ onReady }: { onReady(instance: ReactFlowInstance<FlowNo
   const colour = useTypeColour();
   const flow = useRef<ReactFlowInstance<FlowNode, FlowEdge> | null>(null);
   const [adding, setAdding] = useState<(AddNodeRequest & { pending?: Pending }) | null>(null);
+  const [menu, setMenu] = useState<MenuRequest | null>(null);
 
   const linked = useMemo(() => {
     const map = new Map<string, Set<string>>();
@@ -105,6 +110,48 @@ export function Canvas({ onReady }: { onReady(instance: ReactFlowInstance<FlowNo
     setAdding({ at: flow.current.screenToFlowPosition({ x: event.clientX, y: event.clientY }), screen: { x: event.clientX, y: event.clientY } });
   };
 
+  const change = (edit: Parameters<typeof editor.change>[0]) => useEditor.getState().change(edit);
+
+  const nodeMenu = (event: React.MouseEvent, node: FlowNode) => {
+    event.preventDefault();
+    if (!node.selected) {
+      change((doc) => ({ ...doc, nodes: doc.nodes.map((n) => ({ ...n, selected: n.id === node.id })) }));
+    }
+    const title = node.type === 'world' ? node.data.title || useEditor.getState().library.get(node.data.cls)?.displayName || node.data.cls
+      : node.data.title;
+    setMenu({
+      x: event.clientX, y: event.clientY, items: [
+        { label: 'Rename…', action: () => void askText('Rename', title).then((name) => name !== null && change((doc) => setTitle(doc, node.id, name.trim()))) },
+        { label: 'Duplicate', action: () => change((doc) => duplicate(doc, new Set([node.id]))) },
+        { label: 'Copy', action: commands.copy },
+        { label: 'Group selection', action: () => change((doc) => addGroup(doc, 'Group')) },
+        { label: 'Delete', action: commands.deleteSelection },
+      ],
+    });
+  };
+
+  const paneMenu = (event: React.MouseEvent | MouseEvent) => {
+    event.preventDefault();
+    const screen = { x: event.clientX, y: event.clientY };
+    const at = flow.current?.screenToFlowPosition(screen) ?? { x: 0, y: 0 };
+    setMenu({
+      ...screen, items: [
+        { label: 'Add node…', action: () => setAdding({ at, screen }) },
+        { label: 'Paste', action: () => commands.pasteAt(at), disabled: !useEditor.getState().clipboard },
+        { label: 'Add group', action: () => change((doc) => addGroup(doc, 'Group')) },
+        { label: 'Fit view', action: () => void flow.current?.fitView({ duration: 200 }) },
+      ],
+    });
+  };
+
+  const edgeMenu = (event: React.MouseEvent, edge: FlowEdge) => {
+    event.preventDefault();
+    setMenu({
+      x: event.clientX, y: event.clientY,
+      items: [{ label: 'Delete link', action: () => change((doc) => removeElements(doc, new Set(), new Set([edge.id]))) }],
+    });
+  };
+
   if (!tab) return <div className="wg-canvas wg-empty-canvas">No workflow open. Press “New” or open one.</div>;
   return (
     <div className="wg-canvas" onDoubleClick={onDoubleClick}>
@@ -126,6 +173,9 @@ export function Canvas({ onReady }: { onReady(instance: ReactFlowInstance<FlowNo
           onEdgesChange={editor.onEdgesChange}
           onConnect={onConnect}
           onConnectEnd={onConnectEnd}
+          onNodeContextMenu={nodeMenu}
+          onPaneContextMenu={paneMenu}
+          onEdgeContextMenu={edgeMenu}
           isValidConnection={isValidConnection}
           onMoveEnd={(_, viewport) => useEditor.getState().setViewport(viewport)}
           deleteKeyCode={null}
@@ -146,6 +196,7 @@ export function Canvas({ onReady }: { onReady(instance: ReactFlowInstance<FlowNo
         </ReactFlow>
       </LinkedInputs.Provider>
       {adding && <AddNodeDialog request={adding} onChoose={choose} onClose={() => setAdding(null)} />}
+      {menu && <ContextMenu request={menu} onClose={() => setMenu(null)} />}
     </div>
   );
 }

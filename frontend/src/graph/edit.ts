@@ -187,3 +187,13 @@ export function nodesProducing(library: NodeLibrary, type: string): Set<string> 
   for (const def of library.values()) if (def.outputs.some((o) => compatible(o.type, type))) names.add(def.name);
   return names;
 }
+
+/** Copies of the given nodes (and the links among them), offset a little, selected. */
+export function duplicate(doc: EditorDoc, ids: Set<string>): EditorDoc {
+  const marked = { ...doc, nodes: doc.nodes.map((n) => ({ ...n, selected: ids.has(n.id) })) };
+  const clip = copySelection(marked);
+  if (!clip) return doc;
+  const left = Math.min(...clip.nodes.map((n) => n.position.x));
+  const top = Math.min(...clip.nodes.map((n) => n.position.y));
+  return paste(marked, clip, { x: left + 40, y: top + 40 });
+}
