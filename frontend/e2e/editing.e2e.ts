@@ -156,6 +156,19 @@ test('an image input uploads a file into the input folder and shows it', async (
   await expect.poll(() => loader.getByLabel('image', { exact: true }).inputValue()).toBe('meadow.png');
   const thumb = loader.locator('img.wg-upload-thumb');
   await expect.poll(() => thumb.evaluate((img: HTMLImageElement) => img.naturalWidth)).toBe(32);
+
+  // an image dropped on the node goes into its input (not into a new tab)
+  const tabs = await page.getByRole('tab').count();
+  await loader.evaluate((element, data) => {
+    const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+    const transfer = new DataTransfer();
+    transfer.items.add(new File([bytes], 'dropped.png', { type: 'image/png' }));
+    for (const type of ['dragover', 'drop']) {
+      element.dispatchEvent(new DragEvent(type, { dataTransfer: transfer, bubbles: true, cancelable: true }));
+    }
+  }, png);
+  await expect.poll(() => loader.getByLabel('image', { exact: true }).inputValue()).toBe('dropped.png');
+  expect(await page.getByRole('tab').count()).toBe(tabs);
 });
 
 test('right-click menus: duplicate a node, delete a link, add a node', async () => {

@@ -123,7 +123,12 @@ export function App() {
           if (!e.dataTransfer.files.length) return;
           e.preventDefault();
           setDropping(false);
-          void commands.importFiles(Array.from(e.dataTransfer.files));
+          const files = Array.from(e.dataTransfer.files);
+          const target = (e.target as HTMLElement).closest('.react-flow__node-world')?.getAttribute('data-id');
+          void (async () => {
+            if (target && files.length === 1 && (await commands.dropOnNode(target, files[0]))) return;
+            await commands.importFiles(files);
+          })();
         }}>
         <TopBar onFit={() => void flow.current?.fitView({ duration: 200 })} />
         <TabStrip />

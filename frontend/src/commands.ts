@@ -2,7 +2,7 @@
 import { ApiError, api } from './api/client';
 import type { EditorDoc } from './graph/document';
 import { fromWorkflow, toWorkflow } from './graph/document';
-import { copySelection, paste, randomiseSeeds, removeSelection } from './graph/edit';
+import { copySelection, paste, randomiseSeeds, removeSelection, setValue } from './graph/edit';
 import type { WorkflowJson } from './graph/workflow';
 import { isCurrentWorkflow } from './graph/workflow';
 import { activeTab, isDirty, useEditor } from './store/editor';
@@ -66,6 +66,28 @@ export async function importFiles(files: Iterable<File>): Promise<void> {
       notify('error', `${file.name}: ${message(error)}`);
     }
   }
+}
+
+/**
+ * A file dropped on a node with a file input of its kind (an image on Load image, ...) is uploaded
+ * into that input; returns false when the node has no such input (the drop then opens a workflow).
+ */
+export async function dropOnNode(nodeId: string, file: File): Promise<boolean> {
+  const editor = useEditor.getState();
+  const node = activeTab(editor)?.doc.nodes.find((n) => n.id === nodeId);
+  if (node?.type !== 'world') return false;
+  const kind = file.type.split('/')[0];
+  const input = editor.library.get(node.data.cls)?.inputs.find((i) => i.options.upload === kind);
+  if (!input) return false;
+  try {
+    const stored = await api.upload(kind, file);
+    const name = stored.subfolder ? `${stored.subfolder}/${stored.name}` : stored.name;
+    useEditor.getState().change((doc) => setValue(doc, nodeId, input.name, name));
+    notify('info', `${file.name} is now ${input.name} of node ${nodeId}`);
+  } catch (error) {
+    notify('error', `cannot upload ${file.name}: ${message(error)}`);
+  }
+  return true;
 }
 
 export async function save(saveAs = false): Promise<boolean> {
