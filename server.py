@@ -25,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from aiohttp import WSMsgType, web
+from multidict import MultiDictProxy
 from PIL import Image, UnidentifiedImageError
 
 from graph import (Event, Executor, Interrupt, Interrupted, NodeCached, NodeDone, NodeExecutionError, NodeFailed,
@@ -437,13 +438,17 @@ def _clean_name(name: str) -> str:
     return base[:200]
 
 
+async def _read_form(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
+    try:
+        return await request.post()
+    except ValueError as error:  # e.g. a multipart type without its boundary
+        raise _error(400, f"the form cannot be read: {error}") from None
+
+
 async def post_upload(request: web.Request) -> web.Response:
     if not request.content_type.startswith("multipart/"):
         raise _error(400, "upload as multipart/form-data with a file field 'image' or 'file'")
-    try:
-        form = await request.post()
-    except ValueError as error:  # e.g. a multipart type without its boundary
-        raise _error(400, f"the form cannot be read: {error}") from None
+    form = await _read_form(request)
     upload = form.get("image") or form.get("file")
     if not isinstance(upload, web.FileField):
         raise _error(400, "no file field 'image' or 'file' in the form")
@@ -540,12 +545,16 @@ async def get_extension_file(request: web.Request) -> web.StreamResponse:
 
 
 # ---- saved workflows (/userdata) ------------------------------------------------------------------
-def _userdata_path(request: web.Request, name: str) -> Path:
-    folder = request.app[CONFIG].root / "user"
+def _inside(folder: Path, name: str) -> Path:
+    """``name`` resolved inside ``folder``; a name that would leave it is a 400."""
     try:
         return resolve_inside(folder, name)
     except PathOutsideFolder as refused:
         raise _error(400, str(refused)) from None
+
+
+def _userdata_path(request: web.Request, name: str) -> Path:
+    return _inside(request.app[CONFIG].root / "user", name)
 
 
 async def list_userdata(request: web.Request) -> web.Response:
@@ -607,11 +616,7 @@ async def post_workflow_import(request: web.Request) -> web.Response:
     PNG, MP4, MKV, WebM) as a current-version document, so the editor never migrates formats itself."""
     executor = request.app[EXECUTOR]
     if request.content_type.startswith("multipart/"):
-        try:
-            form = await request.post()
-        except ValueError as error:
-            raise _error(400, f"the form cannot be read: {error}") from None
-        upload = form.get("file")
+        upload = (await _read_form(request)).get("file")
         if not isinstance(upload, web.FileField):
             raise _error(400, "no file field 'file' in the form")
         name = upload.filename or "upload"
@@ -642,10 +647,7 @@ async def list_templates(request: web.Request) -> web.Response:
 
 
 async def get_template(request: web.Request) -> web.StreamResponse:
-    try:
-        path = resolve_inside(TEMPLATES, request.match_info["file"])
-    except PathOutsideFolder as refused:
-        raise _error(400, str(refused)) from None
+    path = _inside(TEMPLATES, request.match_info["file"])
     if not path.is_file() or path.suffix != ".json":
         raise _error(404, "no such template")
     return web.FileResponse(path)
