@@ -2,14 +2,10 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core';
-import { expect, inject } from 'vitest';
+import { afterAll, beforeAll, expect, inject } from 'vitest';
 import { launchChromium } from './chromium.mjs';
 
 export const SCREENSHOTS = resolve(__dirname, '..', 'e2e-artifacts');
-
-export function launch(): Promise<Browser> {
-  return launchChromium();
-}
 
 export interface Editor {
   context: BrowserContext;
@@ -28,6 +24,27 @@ export async function openEditor(browser: Browser): Promise<Editor> {
   await page.goto(inject('baseUrl'));
   await page.locator('.react-flow__node').first().waitFor();
   return { context, page, errors };
+}
+
+/**
+ * One browser and one fresh editor shared by the tests of a file: registers the file's beforeAll and
+ * afterAll, and returns the editor (ready once the tests run).
+ */
+export function editorPerFile(): Editor {
+  let browser: Browser | undefined;
+  let editor: Editor | undefined;
+  beforeAll(async () => {
+    browser = await launchChromium();
+    editor = await openEditor(browser);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+  return {
+    get context() { return editor!.context; },
+    get page() { return editor!.page; },
+    get errors() { return editor!.errors; },
+  };
 }
 
 export async function screenshot(page: Page, name: string): Promise<void> {

@@ -3,24 +3,16 @@
  * wire on the canvas, undo, copy between tabs, group, see a validation error on its node, save,
  * reload, reopen, and open a 500-node workflow.
  */
-import type { Browser, Page } from 'playwright-core';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Editor } from './browser';
-import { activeWorkflow, addNode, dragWire, edges, inputHandle, launch, node, openEditor, outputHandle, savedSession, screenshot } from './browser';
+import type { Page } from 'playwright-core';
+import { beforeAll, expect, test } from 'vitest';
+import { activeWorkflow, addNode, dragWire, edges, editorPerFile, inputHandle, node, outputHandle, savedSession, screenshot } from './browser';
 import { chainWorkflow } from './largeWorkflow.mjs';
 
-let browser: Browser;
-let editor: Editor;
+const editor = editorPerFile();
 let page: Page;
 
-beforeAll(async () => {
-  browser = await launch();
-  editor = await openEditor(browser);
+beforeAll(() => {
   page = editor.page;
-});
-
-afterAll(async () => {
-  await browser?.close();
 });
 
 const worldNodes = () => page.locator('.react-flow__node-world');

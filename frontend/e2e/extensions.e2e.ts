@@ -1,20 +1,8 @@
 /** Custom node packs in the editor: their nodes in the library, their web extensions run, failures reported. */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { Editor } from './browser';
-import { addNode, launch, openEditor } from './browser';
+import { expect, test } from 'vitest';
+import { addNode, editorPerFile } from './browser';
 
-let browser: Browser;
-let editor: Editor;
-
-beforeAll(async () => {
-  browser = await launch();
-  editor = await openEditor(browser);
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const editor = editorPerFile();
 
 test("a pack's web extension is imported and set up", async () => {
   const notice = editor.page.getByRole('status').filter({ hasText: 'web_pack extension sees' });

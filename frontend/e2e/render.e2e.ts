@@ -3,22 +3,11 @@
  * runtime error shows on the node it breaks); Queue renders it with live progress; the video preview
  * plays; dropping the MP4 reopens its workflow.
  */
-import type { Browser } from 'playwright-core';
-import { afterAll, beforeAll, expect, test } from 'vitest';
+import { expect, test } from 'vitest';
 import type { Editor } from './browser';
-import { activeWorkflow, edges, launch, node, openEditor, screenshot } from './browser';
+import { activeWorkflow, editorPerFile, edges, node, screenshot } from './browser';
 
-let browser: Browser;
-let editor: Editor;
-
-beforeAll(async () => {
-  browser = await launch();
-  editor = await openEditor(browser);
-});
-
-afterAll(async () => {
-  await browser?.close();
-});
+const editor = editorPerFile();
 
 test('a first visit opens the default workflow, every node and link drawn', async () => {
   const { page } = editor;

@@ -67,8 +67,7 @@ export function Canvas({ onReady }: { onReady(instance: ReactFlowInstance<FlowNo
   const onConnectEnd: OnConnectEnd = useCallback((event: MouseEvent | TouchEvent, state: FinalConnectionState) => {
     if (state.isValid || state.toNode || !state.fromNode || !state.fromHandle || !flow.current) return;
     const point = 'changedTouches' in event ? event.changedTouches[0] : event;
-    const fromNode = useEditor.getState().tabs.find((t) => t.id === useEditor.getState().activeId)?.doc.nodes
-      .find((n) => n.id === state.fromNode!.id);
+    const fromNode = activeTab(useEditor.getState())?.doc.nodes.find((n) => n.id === state.fromNode!.id);
     if (fromNode?.type !== 'world') return;
     const def = useEditor.getState().library.get(fromNode.data.cls);
     const name = handleName(state.fromHandle.id);

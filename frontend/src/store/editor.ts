@@ -79,6 +79,20 @@ function snapshot(tab: Tab): Snapshot {
   return { nodes: tab.doc.nodes, edges: tab.doc.edges, revision: tab.revision };
 }
 
+/** Undo (from 'past') or redo (from 'future'): restore that stack's last snapshot, keeping the present on the other. */
+function travel(state: EditorState, from: 'past' | 'future'): Partial<EditorState> {
+  const to = from === 'past' ? 'future' : 'past';
+  const target = activeTab(state)?.[from].at(-1);
+  if (!target) return {};
+  return {
+    lastChange: null,
+    ...mapActive(state, (t) => ({
+      ...t, [from]: t[from].slice(0, -1), [to]: [...t[to], snapshot(t)],
+      doc: { ...t.doc, nodes: target.nodes, edges: target.edges }, revision: target.revision,
+    })),
+  };
+}
+
 function mapActive(state: EditorState, update: (tab: Tab) => Tab): Partial<EditorState> {
   return { tabs: state.tabs.map((tab) => (tab.id === state.activeId ? update(tab) : tab)) };
 }
@@ -130,7 +144,7 @@ export const useEditor = create<EditorState>()((set, get) => ({
 
   change: (edit, options = {}) => {
     const state = get();
-    const tab = state.tabs.find((t) => t.id === state.activeId);
+    const tab = activeTab(state);
     if (!tab) return false;
     const next = edit(tab.doc);
     if (!next || next === tab.doc) return false;
@@ -151,7 +165,7 @@ export const useEditor = create<EditorState>()((set, get) => ({
 
   onNodesChange: (changes) => {
     const state = get();
-    const tab = state.tabs.find((t) => t.id === state.activeId);
+    const tab = activeTab(state);
     if (!tab) return;
     const moving = changes.filter((c) => c.type === 'position' && c.dragging);
     let drag = state.drag;
@@ -187,33 +201,9 @@ export const useEditor = create<EditorState>()((set, get) => ({
 
   setViewport: (viewport) => set((state) => mapActive(state, (t) => ({ ...t, doc: { ...t.doc, viewport } }))),
 
-  undo: () =>
-    set((state) => {
-      const tab = state.tabs.find((t) => t.id === state.activeId);
-      const previous = tab?.past.at(-1);
-      if (!tab || !previous) return {};
-      return {
-        lastChange: null,
-        ...mapActive(state, (t) => ({
-          ...t, past: t.past.slice(0, -1), future: [...t.future, snapshot(t)],
-          doc: { ...t.doc, nodes: previous.nodes, edges: previous.edges }, revision: previous.revision,
-        })),
-      };
-    }),
+  undo: () => set((state) => travel(state, 'past')),
 
-  redo: () =>
-    set((state) => {
-      const tab = state.tabs.find((t) => t.id === state.activeId);
-      const following = tab?.future.at(-1);
-      if (!tab || !following) return {};
-      return {
-        lastChange: null,
-        ...mapActive(state, (t) => ({
-          ...t, future: t.future.slice(0, -1), past: [...t.past, snapshot(t)],
-          doc: { ...t.doc, nodes: following.nodes, edges: following.edges }, revision: following.revision,
-        })),
-      };
-    }),
+  redo: () => set((state) => travel(state, 'future')),
 
   markSaved: (id, name, path) =>
     set((state) => ({ tabs: state.tabs.map((t) => (t.id === id ? { ...t, name, path, savedRevision: t.revision } : t)) })),
