@@ -8,14 +8,8 @@ export class ApiError extends Error {
   }
 }
 
-/** Base URL of the API; empty means "this page's server". */
-let base = '';
-export function setApiBase(url: string): void {
-  base = url.replace(/\/$/, '');
-}
-
 async function request<T>(path: string, init?: RequestInit): Promise<T> {
-  const response = await fetch(`${base}/api${path}`, init);
+  const response = await fetch(`/api${path}`, init);
   const text = await response.text();
   let body: unknown = text;
   try {
@@ -91,7 +85,6 @@ export const api = {
   interrupt: (promptId?: string) => request<unknown>('/interrupt', json(promptId ? { prompt_id: promptId } : {})),
   history: (maxItems = 50) => request<Record<string, HistoryEntry>>(`/history?max_items=${maxItems}`),
   historyItem: (promptId: string) => request<Record<string, HistoryEntry>>(`/history/${encodeURIComponent(promptId)}`),
-  deleteHistory: (ids: string[]) => request<unknown>('/history', json({ delete: ids })),
   listWorkflows: () => request<string[]>('/userdata?dir=workflows'),
   loadWorkflow: (name: string) => request<unknown>(`/userdata/${encodeURIComponent(`workflows/${name}`)}`),
   saveWorkflow: (name: string, workflow: WorkflowJson, overwrite: boolean) =>
@@ -123,10 +116,9 @@ export const api = {
 
 export function viewUrl(file: FileRef): string {
   const query = new URLSearchParams({ filename: file.filename, subfolder: file.subfolder ?? '', type: file.type ?? 'output' });
-  return `${base}/api/view?${query}`;
+  return `/api/view?${query}`;
 }
 
 export function socketUrl(clientId: string): string {
-  const origin = base || window.location.origin;
-  return `${origin.replace(/^http/, 'ws')}/ws?clientId=${encodeURIComponent(clientId)}`;
+  return `${window.location.origin.replace(/^http/, 'ws')}/ws?clientId=${encodeURIComponent(clientId)}`;
 }

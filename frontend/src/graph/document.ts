@@ -42,7 +42,7 @@ export interface EditorDoc {
   layoutExtra: Record<string, unknown>;
 }
 
-export const NODE_WIDTH = 280;
+const NODE_WIDTH = 280;
 const COLUMN = NODE_WIDTH + 60;
 const ROW = 220;
 
