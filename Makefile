@@ -59,7 +59,7 @@ bench: setup editor chromium
 	$(BIN)/python bench/world.py --json
 	$(BIN)/python bench/media.py --json
 	$(BIN)/python bench/server.py --json
-	$(BIN)/python bench/latent.py --json
+	$(BIN)/python bench/learned.py --json
 	node bench/editor.mjs --json
 
 clean:

@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from graph import IMAGE, NodeRegistry
 
-from . import audio, frames, image, latent, logic, math, primitives, video, world
+from . import audio, frames, image, learned, logic, math, primitives, video, world
 
 
 def register(registry: NodeRegistry) -> None:
-    for module in (primitives, math, logic, image, world, latent, frames, audio, video):
+    for module in (primitives, math, logic, image, world, learned, frames, audio, video):
         registry.register_all(module.NODES, source="builtin")
     registry.register_workflow_reader(image.embedded_workflow)
     registry.register_workflow_reader(video.embedded_workflow)

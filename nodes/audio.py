@@ -10,7 +10,7 @@ from graph.paths import next_numbered_file
 from media import synth
 from media.audio import AudioTrack, encode_file, fade, load, mix
 from world import sound
-from world.latent.timeline import LatentTimeline
+from world.learned.timeline import LatentTimeline
 from world.store import Store
 from world.timeline import ENGINE_VERSION, Timeline
 

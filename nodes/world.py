@@ -18,8 +18,8 @@ from world.characters import ARCHETYPES, BEHAVIOURS, CharacterSpec, PlacementErr
 from world.edits import EVENT_KINDS, LIGHTING_LOOKS, EditError
 from world.edits import ChangeShot as ShotEdit
 from world.edits import InsertCharacter as CharacterEdit, PlotEvent as EventEdit
-from world.latent.backend import LearnedWorld
-from world.latent.timeline import LatentTimeline, rollout as learned_rollout
+from world.learned.backend import LearnedWorld
+from world.learned.timeline import LatentTimeline, rollout as learned_rollout
 from world.objects import KIND_NAMES
 from world.physics import Body
 from world.presets import PRESETS, from_prompt

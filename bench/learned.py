@@ -1,6 +1,6 @@
 """Learned world model benchmark (not a test: prints numbers).
 
-    python bench/latent.py --json
+    python bench/learned.py --json
 
 On held-out simulator trajectories (worlds and walks the model never saw), at the model's native
 resolution: ``recon_psnr_db`` (encode then decode every frame); ``rollout_psnr_db_K`` (the model is
@@ -27,8 +27,8 @@ sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__)
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
-from world.latent import checkpoint, data  # noqa: E402
-from world.latent.model import WorldModel  # noqa: E402
+from world.learned import checkpoint, data  # noqa: E402
+from world.learned.model import WorldModel  # noqa: E402
 
 HELD_OUT_SEED = 7  # world seeds 7000 and up; tiny was trained on seeds 0 to 4 (world seeds below 5000)
 

@@ -12,8 +12,8 @@ import pytest
 
 import graph
 from graph import Executor, NodeExecutionError, Workflow
-from world.latent.backend import LearnedWorld
-from world.latent.timeline import LatentTimeline
+from world.learned.backend import LearnedWorld
+from world.learned.timeline import LatentTimeline
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
 

@@ -83,7 +83,7 @@ def open_world(path: Path, spec: WorldSpec) -> LearnedWorld:
 
 def load_model(world: LearnedWorld, store: Store) -> WorldModel:
     """The model of ``world``, loaded once per store."""
-    key = f"world/latent/model/{world.digest}"
+    key = f"world/learned/model/{world.digest}"
     model = store.get(key)
     if model is None:
         model = checkpoint.load(Path(world.path), device())

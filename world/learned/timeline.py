@@ -84,7 +84,7 @@ class LatentTimeline:
         return np.asarray(self._segment(k, store)["latents"])
 
     def _segment(self, k: int, store: Store) -> dict[str, np.ndarray]:
-        keys = [f"world/latent/segment/{h}" for h in self.segment_hashes()[:k + 1]]
+        keys = [f"world/learned/segment/{h}" for h in self.segment_hashes()[:k + 1]]
         record = store.get(keys[k])
         if record is not None:
             return record
@@ -115,7 +115,7 @@ class LatentTimeline:
     # ---- rendering -------------------------------------------------------------------------------
     def render_segment(self, k: int, size: tuple[int, int], store: Store, cache: bool = True) -> np.ndarray:
         """Decoded frames of segment ``k`` as uint8 ``[n,H,W,3]`` (cached in memory when ``cache``)."""
-        key = f"world/latent/frames/{self.segment_hashes()[k]}/{size[0]}x{size[1]}"
+        key = f"world/learned/frames/{self.segment_hashes()[k]}/{size[0]}x{size[1]}"
         frames = store.get(key) if cache else None
         if frames is not None:
             return frames

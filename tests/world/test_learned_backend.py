@@ -1,4 +1,4 @@
-"""world/latent/backend.py and timeline.py with the shipped checkpoint: the backend contract, segment
+"""world/learned/backend.py and timeline.py with the shipped checkpoint: the backend contract, segment
 caching of latents, and the edits a learned world can and cannot follow."""
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ import pytest
 
 from world.actions import ActionTrack
 from world.edits import ChangeShot, InsertCharacter, PlotEvent
-from world.latent.backend import LearnedBackend, LearnedWorld, UnsupportedEdit, load_model, open_world
-from world.latent.checkpoint import MODELS_DIR
-from world.latent.timeline import LatentTimeline, rollout
+from world.learned.backend import LearnedBackend, LearnedWorld, UnsupportedEdit, load_model, open_world
+from world.learned.checkpoint import MODELS_DIR
+from world.learned.timeline import LatentTimeline, rollout
 from world.render import Camera
 from world.store import DictStore
 from world.timeline import Timeline

@@ -9,9 +9,9 @@ import numpy as np
 
 from graph import IMAGE, WORLD, Choice, Int, Node, NodeResult, NodeSchema, Output, Paths, Socket
 from world.backend import WorldRef
-from world.latent import checkpoint
-from world.latent.backend import FEATURES, LearnedWorld, open_world
-from world.latent.timeline import ENGINE_VERSION
+from world.learned import checkpoint
+from world.learned.backend import FEATURES, LearnedWorld, open_world
+from world.learned.timeline import ENGINE_VERSION
 from world.presets import PRESETS
 
 

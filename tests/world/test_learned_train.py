@@ -1,4 +1,4 @@
-"""world/latent/train.py, data.py and checkpoint.py: a few seconds of training, on real rollouts."""
+"""world/learned/train.py, data.py and checkpoint.py: a few seconds of training, on real rollouts."""
 
 from __future__ import annotations
 
@@ -8,14 +8,14 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
-from test_latent_model import SMALL
+from test_learned_model import SMALL
 
 from world.actions import JUMP, SPRINT, ActionTrack
-from world.latent import checkpoint, data
+from world.learned import checkpoint, data
 from tqdm import tqdm
 
-from world.latent.model import LatentConfig, WorldModel
-from world.latent.train import TrainResult, TrainSettings, dynamics_step, train, train_dynamics
+from world.learned.model import LatentConfig, WorldModel
+from world.learned.train import TrainResult, TrainSettings, dynamics_step, train, train_dynamics
 
 SETTINGS = TrainSettings(worlds=1, per_world=4, frames=12, autoencoder_steps=40, dynamics_steps=12, batch=8,
                          sequences=4, rollout=3, learning_rate=2e-3, save_every=0)

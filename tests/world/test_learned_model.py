@@ -1,12 +1,12 @@
-"""world/latent/model.py and attention.py: shapes, causal time, the key/value cache, determinism."""
+"""world/learned/model.py and attention.py: shapes, causal time, the key/value cache, determinism."""
 
 from __future__ import annotations
 
 import pytest
 import torch
 
-from world.latent import attention
-from world.latent.model import ACTION_DIM, LatentConfig, WorldModel
+from world.learned import attention
+from world.learned.model import ACTION_DIM, LatentConfig, WorldModel
 
 SMALL = LatentConfig(image_size=32, widths=(8, 16, 16), latent_channels=4, d_model=32, n_layers=2, n_heads=2,
                      window=3)
