@@ -10,9 +10,9 @@ from graph.paths import next_numbered_file
 from media import synth
 from media.audio import AudioTrack, encode_file, fade, load, mix
 from world import sound
-from world.learned.timeline import LatentTimeline
+from world.contract import Rollout
 from world.store import Store
-from world.timeline import ENGINE_VERSION, Timeline
+from world.timeline import ENGINE_VERSION
 
 
 class GenerateAudio(Node):
@@ -30,10 +30,9 @@ class GenerateAudio(Node):
         outputs=(Output("audio", AUDIO),), context=("store",),
     )
 
-    def run(self, latent: Timeline | LatentTimeline, seed: int, ambience: float, steps: float, characters: float,
+    def run(self, latent: Rollout, seed: int, ambience: float, steps: float, characters: float,
             transitions: bool, music: bool, music_gain: float, store: Store) -> tuple[AudioTrack]:
-        walk = latent.walk if isinstance(latent, LatentTimeline) else latent  # a learned world sounds like its walk
-        scene = sound.scene(walk, store, seed)
+        scene = sound.scene(latent.walk, store, seed)  # any world sounds like its walk
         events = [synth.Event(e.time, e.kind, e.voice, e.gain, e.pan) for e in scene.events]
         gains = {"ambience": ambience, "steps": steps, "characters": characters, "transitions": 1.0,
                  "music": music_gain}

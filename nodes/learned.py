@@ -8,9 +8,10 @@ from typing import Any
 import numpy as np
 
 from graph import IMAGE, WORLD, Choice, Int, Node, NodeResult, NodeSchema, Output, Paths, Socket
-from world.backend import WorldRef
+from world.backends import backend_for
+from world.contract import WorldHandle
 from world.learned import checkpoint
-from world.learned.backend import FEATURES, LearnedWorld, open_world
+from world.learned.runner import open_world
 from world.learned.timeline import ENGINE_VERSION
 from world.presets import PRESETS
 
@@ -38,14 +39,14 @@ class LoadWorldModel(Node):
         path = _checkpoint_path(constants["checkpoint"])
         return checkpoint.digest(path) if path.is_file() else None
 
-    def run(self, checkpoint: str, world: WorldRef | LearnedWorld | None = None) -> NodeResult:
+    def run(self, checkpoint: str, world: WorldHandle | None = None) -> NodeResult:
         spec = world.spec if world is not None else PRESETS["alpine_meadow"]
         try:
             learned = open_world(_checkpoint_path(checkpoint), spec)
         except ValueError as error:
             raise ValueError(f"input 'checkpoint' = {checkpoint!r}: {error}") from None
-        text = (f"{learned.name}: {learned.size}x{learned.size} at {learned.fps} fps; edits: "
-                f"{', '.join(sorted(FEATURES))}")
+        info = backend_for(learned).info(learned)
+        text = f"{info.description}; edits: {', '.join(sorted(info.edits))}"
         return NodeResult((learned,), {"text": [text]})
 
 
@@ -59,13 +60,10 @@ class EncodeImage(Node):
         outputs=(Output("world", WORLD),),
     )
 
-    def run(self, world: WorldRef | LearnedWorld, image: np.ndarray, frame: int) -> tuple[LearnedWorld]:
-        if not isinstance(world, LearnedWorld):
-            raise ValueError(f"input 'world': EncodeImage starts a learned world (connect LoadWorldModel); the "
-                             f"{world.backend} backend starts from a world spec")
+    def run(self, world: WorldHandle, image: np.ndarray, frame: int) -> tuple[WorldHandle]:
         if frame >= image.shape[0]:
             raise ValueError(f"input 'frame' = {frame}: the image has {image.shape[0]} frame(s)")
-        return (world.starting_from(image[frame]),)
+        return (backend_for(world).start_from_image(world, image[frame]),)
 
 
 NODES = (LoadWorldModel, EncodeImage)

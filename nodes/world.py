@@ -13,16 +13,16 @@ from media.stream import VideoStream
 from world import wander
 from world.actions import ActionError
 from world.actions import parse as parse_actions
-from world.backend import ProceduralBackend, WorldRef
-from world.characters import ARCHETYPES, BEHAVIOURS, CharacterSpec, PlacementError, check_standing, resolve_position
+from world.backends import backend_for
+from world.characters import ARCHETYPES, BEHAVIOURS
+from world.contract import Rollout, WorldHandle
 from world.edits import EVENT_KINDS, LIGHTING_LOOKS, EditError
 from world.edits import ChangeShot as ShotEdit
 from world.edits import InsertCharacter as CharacterEdit, PlotEvent as EventEdit
-from world.learned.backend import LearnedWorld
-from world.learned.timeline import LatentTimeline, rollout as learned_rollout
 from world.objects import KIND_NAMES
 from world.physics import Body
 from world.presets import PRESETS, from_prompt
+from world.procedural import WorldRef
 from world.render import SIZES
 from world.shots import SHOT_KINDS, TRANSITIONS
 from world.spec import BIOMES, WEATHERS, SpecError, WorldSpec
@@ -134,9 +134,9 @@ class WanderRollout(Node):
         context=("store",),
     )
 
-    def run(self, world: WorldRef | LearnedWorld, mode: str, duration: float, fps: int, speed: str,
+    def run(self, world: WorldHandle, mode: str, duration: float, fps: int, speed: str,
             time_scale: float, radius: float, waypoints: str, track: str, segment_seconds: float, seed: int,
-            store: Store) -> tuple[Timeline | LatentTimeline]:
+            store: Store) -> tuple[Rollout]:
         frames = max(1, round(duration * fps))
         built = load_world(world.spec, store)
         points = wander.check_waypoints(_json_input("waypoints", waypoints)) if mode == "waypoints" else []
@@ -152,10 +152,8 @@ class WanderRollout(Node):
                                   speed=speed, radius=radius, waypoints=points[1:] if points else ())
         segment = max(1, round(segment_seconds * fps))
         walk = Timeline(world.spec, fps, frames, segment, (x, y, yaw), time_scale, actions, seed=seed)
-        if isinstance(world, LearnedWorld):
-            return (learned_rollout(world, walk),)  # raises UnsupportedEdit, naming the input, for what it cannot do
-        return (walk,)
-
+        # the backend refuses (UnsupportedEdit, naming the input) what it cannot follow
+        return (backend_for(world).rollout(world, walk),)
 
 
 def _json_input(name: str, text: str) -> Any:
@@ -165,7 +163,7 @@ def _json_input(name: str, text: str) -> Any:
         raise ValueError(f"input '{name}' is not valid JSON: {error}") from None
 
 
-def _frame_at(latent: Timeline | LatentTimeline, seconds: float) -> int:
+def _frame_at(latent: Rollout, seconds: float) -> int:
     """The frame shown at ``seconds`` (the one that has started by then)."""
     frame = math.floor(seconds * latent.fps + 1e-6)
     if not 0 <= frame < latent.frames:
@@ -197,23 +195,13 @@ class InsertCharacter(Node):
         context=("store",),
     )
 
-    def run(self, latent: Timeline | LatentTimeline, time: float, archetype: str, behaviour: str, placement: str,
+    def run(self, latent: Rollout, time: float, archetype: str, behaviour: str, placement: str,
             ahead: float, right: float, target_ahead: float, target_right: float, speed: float, name: str, seed: int,
-            store: Store) -> tuple[Timeline | LatentTimeline]:
+            store: Store) -> tuple[Rollout]:
         frame = _frame_at(latent, time)
         edit = CharacterEdit(frame, archetype, behaviour, placement, ahead, right, target_ahead, target_right,
                              speed, name, seed)
-        if isinstance(latent, LatentTimeline):
-            return (latent.with_edit(edit),)
-        world = latent.world(store)
-        player = latent.state_at(frame, store).player
-        x, y = resolve_position(world, player, placement, ahead, right)
-        try:
-            check_standing(world, CharacterSpec(name, archetype, behaviour, x, y, 0.0))
-        except PlacementError as error:
-            field = "ahead" if placement == "relative" else "ahead/right (x/y)"
-            raise ValueError(f"input '{field}': {error.detail}") from None
-        return (latent.with_edit(edit),)
+        return (latent.with_edit(edit, store),)  # checks that the character can stand there
 
 
 class ChangeShot(Node):
@@ -233,15 +221,15 @@ class ChangeShot(Node):
             Float("speed", 0.25, min=0.0, max=5.0, step=0.05, tooltip="orbit rad/s; dolly/crane share per second"),
         ),
         outputs=(Output("latent", LATENT),),
+        context=("store",),
     )
 
-    def run(self, latent: Timeline | LatentTimeline, time: float, shot: str, fov: float, transition: str,
-            transition_seconds: float, distance: float, height: float,
-            speed: float) -> tuple[Timeline | LatentTimeline]:
+    def run(self, latent: Rollout, time: float, shot: str, fov: float, transition: str,
+            transition_seconds: float, distance: float, height: float, speed: float, store: Store) -> tuple[Rollout]:
         frame = _frame_at(latent, time)
         frames = round(transition_seconds * latent.fps) if transition == "smooth" else 0
         edit = ShotEdit(frame, shot, fov, distance, height, speed, transition, frames)
-        return (latent.with_edit(edit),)
+        return (latent.with_edit(edit, store),)
 
 
 _EVENT_VALUES = ["", *WEATHERS, *LIGHTING_LOOKS, *KIND_NAMES]
@@ -265,17 +253,18 @@ class PlotEvent(Node):
             Float("radius", 6.0, min=0.5, max=100.0, tooltip="remove: everything within this many metres"),
         ),
         outputs=(Output("latent", LATENT),),
+        context=("store",),
     )
 
-    def run(self, latent: Timeline | LatentTimeline, time: float, event: str, value: str, amount: float,
-            transition_seconds: float, ahead: float, right: float, radius: float) -> tuple[Timeline | LatentTimeline]:
+    def run(self, latent: Rollout, time: float, event: str, value: str, amount: float, transition_seconds: float,
+            ahead: float, right: float, radius: float, store: Store) -> tuple[Rollout]:
         frame = _frame_at(latent, time)
         frames = round(transition_seconds * latent.fps)
         try:
             edit = EventEdit(frame, event, value, amount, frames, ahead, right, radius)
         except EditError as error:
             raise ValueError(str(error)) from None
-        return (latent.with_edit(edit),)
+        return (latent.with_edit(edit, store),)
 
 
 class RenderVideo(Node):
@@ -289,11 +278,8 @@ class RenderVideo(Node):
         context=("store",),
     )
 
-    def run(self, latent: Timeline | LatentTimeline, resolution: str, store: Store) -> tuple[VideoStream]:
-        if resolution == "native":
-            size = latent.native_size if isinstance(latent, LatentTimeline) else ProceduralBackend.info.native_size
-        else:
-            size = SIZES[resolution]
+    def run(self, latent: Rollout, resolution: str, store: Store) -> tuple[VideoStream]:
+        size = latent.native_size if resolution == "native" else SIZES[resolution]
         keys = tuple(f"{h}/{size[0]}x{size[1]}" for h in latent.segment_hashes())
         stream = VideoStream(
             fps=float(latent.fps), width=size[0], height=size[1], frame_count=latent.frames,

@@ -6,8 +6,10 @@ that frame shows. Ramps make every change (time of day, weather, lighting, pace,
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 import numpy as np
 
@@ -204,3 +206,25 @@ def added_objects(world: World, added: tuple[tuple[int, float, float], ...]) -> 
                    np.random.default_rng([kind, round(x * 100), round(y * 100)]))  # each object its own look
              for kind, x, y in added]
     return build({name: np.concatenate([p[name] for p in parts]) for name in parts[0]})
+
+
+def state_to_json(sim: SimState) -> dict[str, Any]:
+    """The state as plain JSON (``state_from_json`` reads it back equal)."""
+    document = dataclasses.asdict(sim)
+    document["removed"] = sorted(sim.removed)
+    return document
+
+
+def _ramp(data: dict[str, Any]) -> Ramp:
+    return Ramp(tuple(data["start"]), tuple(data["end"]), data["first"], data["last"])
+
+
+def state_from_json(data: dict[str, Any]) -> SimState:
+    return SimState(
+        frame=data["frame"], player=Body(**data["player"]),
+        characters=tuple((CharacterSpec(**spec), Body(**body)) for spec, body in data["characters"]),
+        shot=Shot(**data["shot"]), previous_shot=Shot(**data["previous_shot"]) if data["previous_shot"] else None,
+        hour_offset=_ramp(data["hour_offset"]), weather=_ramp(data["weather"]), look=_ramp(data["look"]),
+        pace=_ramp(data["pace"]), removed=frozenset(data["removed"]),
+        added=tuple(tuple(entry) for entry in data["added"]), seed=data["seed"],
+    )

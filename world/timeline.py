@@ -1,4 +1,5 @@
-"""The timeline (the LATENT of a procedural world): actions and edits over time, in segments.
+"""The timeline (the LATENT of a procedural world, a ``world.contract.Rollout``): actions and edits
+over time, in segments.
 
 Segment k's hash chains segment k-1's hash with the actions and edits that touch segment k, so an
 edit at time t changes the hashes of the segments from t on only. Simulated segments (their views
@@ -10,21 +11,27 @@ from __future__ import annotations
 import bisect
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 import numpy as np
 
 from .actions import ActionTrack
-from .edits import Edit
-from .simulation import Clock, FrameView, SimState, added_objects, advance, initial_state, view
+from .capability import ACTION_FIELDS, EDIT_FEATURES, BackendInfo
+from .characters import CharacterSpec, PlacementError, check_standing, resolve_position
+from .edits import Edit, InsertCharacter
+from .simulation import (Clock, FrameView, SimState, added_objects, advance, initial_state, state_from_json,
+                         state_to_json, view)
 from .spec import WorldSpec
 from .store import Store
 from .world import World, load_world
 
 ENGINE_VERSION = "procedural-1"
 BACKEND = "procedural"
+INFO = BackendInfo(
+    name=BACKEND, native_size=(854, 480), fps=None, actions=frozenset(ACTION_FIELDS), edits=frozenset(EDIT_FEATURES),
+    description="the procedural simulator: terrain, vegetation, water, weather and characters; real-time on a CPU")
 
 
 @dataclass(frozen=True)
@@ -48,6 +55,18 @@ class Timeline:
     _hash_cache: dict[str, tuple[str, ...]] = field(default_factory=dict, compare=False, repr=False, hash=False)
 
     @property
+    def info(self) -> BackendInfo:
+        return INFO
+
+    @property
+    def native_size(self) -> tuple[int, int]:
+        return INFO.native_size
+
+    @property
+    def walk(self) -> Timeline:
+        return self
+
+    @property
     def duration(self) -> float:
         return self.frames / self.fps
 
@@ -59,10 +78,13 @@ class Timeline:
         start = k * self.segment_frames
         return start, min(start + self.segment_frames, self.frames)
 
-    def with_edit(self, edit: Edit) -> Timeline:
-        """A new timeline with ``edit`` added (edits at the same frame apply in the order added)."""
+    def with_edit(self, edit: Edit, store: Store | None = None) -> Timeline:
+        """A new timeline with ``edit`` added (edits at the same frame apply in the order added). With a
+        ``store``, a character is first checked to stand where it is put (on dry, free ground)."""
         if not 0 <= edit.frame < self.frames:
             raise ValueError(f"edit at frame {edit.frame} is outside the timeline's {self.frames} frames")
+        if store is not None and isinstance(edit, InsertCharacter):
+            self._check_standing(edit, store)
         edits = list(self.edits)
         position = bisect.bisect_right([e.frame for e in edits], edit.frame)
         edits.insert(position, edit)
@@ -70,6 +92,16 @@ class Timeline:
 
     def with_actions(self, actions: ActionTrack) -> Timeline:
         return replace(self, actions=actions, _hash_cache={})
+
+    def _check_standing(self, edit: InsertCharacter, store: Store) -> None:
+        world = self.world(store)
+        player = self.state_at(edit.frame, store).player
+        x, y = resolve_position(world, player, edit.placement, edit.a, edit.b)
+        try:
+            check_standing(world, CharacterSpec(edit.name, edit.archetype, edit.behaviour, x, y, 0.0))
+        except PlacementError as error:
+            field = "ahead" if edit.placement == "relative" else "ahead/right (x/y)"
+            raise ValueError(f"input '{field}': {error.detail}") from None
 
     @cached_property
     def clock(self) -> Clock:
@@ -148,6 +180,22 @@ class Timeline:
             state = advance(world, self.clock, state, self.actions, edits.get(f, []))
         return state
 
+    def segment_end(self, k: int, store: Store) -> SimState:
+        return self.segment(k, store).end
+
+    def step(self, state: SimState, actions: ActionTrack, edits: Sequence[Edit], store: Store) -> SimState:
+        """One frame per action after ``state``; ``edits`` apply on the first of them."""
+        world = self.world(store)
+        for i in range(len(actions)):
+            state = advance(world, self.clock, state, actions.slice(i, i + 1), list(edits) if i == 0 else [])
+        return state
+
+    def save_state(self, state: SimState) -> dict[str, np.ndarray]:
+        return {"state_json": np.frombuffer(json.dumps(state_to_json(state)).encode(), dtype=np.uint8)}
+
+    def load_state(self, arrays: dict[str, np.ndarray]) -> SimState:
+        return state_from_json(json.loads(bytes(np.asarray(arrays["state_json"], dtype=np.uint8)).decode()))
+
     def view_at(self, frame: int, store: Store) -> FrameView:
         k = frame // self.segment_frames
         return self.segment(k, store).views[frame - k * self.segment_frames]
@@ -157,6 +205,10 @@ class Timeline:
         world = self.world(store)
         frame_view = self.view_at(frame, store)
         return draw(world, frame_view, size, frame)
+
+    def render_state(self, state: SimState, size: tuple[int, int], store: Store) -> np.ndarray:
+        world = self.world(store)
+        return draw(world, view(world, self.clock, state), size, max(state.frame, 0))
 
     def render_segment(self, k: int, size: tuple[int, int], store: Store, cache: bool = True) -> np.ndarray:
         """Frames of segment ``k`` as uint8 ``[n,H,W,3]``, cached in memory by segment hash and size

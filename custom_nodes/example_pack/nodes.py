@@ -6,7 +6,7 @@ import numpy as np
 
 from graph import IMAGE, LATENT, VIDEO, Float, Node, NodeSchema, Output, Seed, Socket
 from media.stream import VideoStream
-from world.timeline import Timeline
+from world.contract import Rollout
 
 from .grade import Grade, apply, grade_stream
 from .shake import shake
@@ -27,8 +27,8 @@ class CameraShake(Node):
         outputs=(Output("latent", LATENT),),
     )
 
-    def run(self, latent: Timeline, time: float, duration: float, amplitude: float, frequency: float,
-            seed: int) -> tuple[Timeline]:
+    def run(self, latent: Rollout, time: float, duration: float, amplitude: float, frequency: float,
+            seed: int) -> tuple[Rollout]:
         start = round(time * latent.fps)
         if start >= latent.frames:
             raise ValueError(f"input 'time' = {time:g} s is beyond the timeline (0 to {latent.duration:g} s)")

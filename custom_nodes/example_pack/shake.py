@@ -11,7 +11,7 @@ import math
 import numpy as np
 
 from world.actions import MAX_LOOK_DEG, ActionTrack
-from world.timeline import Timeline
+from world.contract import Rollout
 
 #: relative frequencies of the three sine waves that make the wobble, and pitch's share of the yaw
 _OCTAVES = (1.0, 2.13, 4.37)
@@ -31,7 +31,7 @@ def offsets(frames: int, fps: float, amplitude: float, frequency: float, seed: i
     return wobble * envelope[:, None] * (amplitude / sum(1 / octave for octave in _OCTAVES))
 
 
-def shake(timeline: Timeline, start: int, frames: int, amplitude: float, frequency: float, seed: int) -> Timeline:
+def shake(timeline: Rollout, start: int, frames: int, amplitude: float, frequency: float, seed: int) -> Rollout:
     """``timeline`` with a shake over ``frames`` frames from frame ``start`` (cut at its end)."""
     stop = min(start + frames, timeline.frames)
     if stop <= start:

@@ -12,7 +12,7 @@ import pytest
 
 import graph
 from graph import Executor, NodeExecutionError, Workflow
-from world.learned.backend import LearnedWorld
+from world.learned.runner import LearnedWorld
 from world.learned.timeline import LatentTimeline
 
 WORKFLOWS = Path(__file__).resolve().parents[2] / "workflows"
@@ -58,7 +58,8 @@ def test_load_world_model_to_saved_video_with_sound(warm: Executor) -> None:
     workflow.connect("mux", "video", "save", "video")
     result = warm.run(workflow)
     world = result.output("model", "world")
-    assert isinstance(world, LearnedWorld) and world.backend == "learned:tiny" and world.spec.biome == "meadow"
+    assert isinstance(world, LearnedWorld) and world.backend == "learned" and world.name == "tiny"
+    assert world.spec.biome == "meadow"
     assert "64x64 at 10 fps" in result.ui["model"]["text"][0]
     latent = result.output("e0", "latent")
     assert isinstance(latent, LatentTimeline) and latent.frames == 20 and len(latent.edits) == 1

@@ -21,7 +21,7 @@ from media.stream import VideoStream
 from nodes.image import WORKFLOW_CHUNK
 from world import objects as objects_module
 from world import wander
-from world.backend import WorldRef
+from world.procedural import WorldRef
 from world.edits import ChangeShot, InsertCharacter, PlotEvent
 from world.physics import Body
 from world.presets import PRESETS
