@@ -31,8 +31,8 @@ from .spec import WorldSpec
 from .store import Store
 from .timeline import Timeline
 
-__all__ = ["ACTION_FIELDS", "EDIT_FEATURES", "BackendInfo", "Rollout", "Size", "UnsupportedEdit", "WorldBackend",
-           "WorldHandle", "edit_feature", "refuse_unsupported"]
+__all__ = ["ACTION_FIELDS", "EDIT_FEATURES", "BackendInfo", "Rollout", "Size", "UnsupportedEdit", "WalkShape",
+           "WorldBackend", "WorldHandle", "edit_feature", "refuse_unsupported"]
 
 class WorldHandle(Protocol):
     """The WORLD value: small, hashable, naming its backend."""
@@ -138,3 +138,41 @@ class WorldBackend(Protocol):
         """``world`` starting from ``image`` (uint8 [H,W,3]) instead of what it builds from; raises
         ``UnsupportedEdit`` when the backend cannot start from a picture."""
         ...
+
+
+class WalkShape:
+    """The parts of a ``Rollout`` that are its walk's (frame rate, frames, segments, actions, edits),
+    for backends that keep the planned ``walk`` as a field and add what they draw from it."""
+
+    walk: Timeline
+
+    @property
+    def fps(self) -> int:
+        return self.walk.fps
+
+    @property
+    def frames(self) -> int:
+        return self.walk.frames
+
+    @property
+    def segment_frames(self) -> int:
+        return self.walk.segment_frames
+
+    @property
+    def segment_count(self) -> int:
+        return self.walk.segment_count
+
+    @property
+    def duration(self) -> float:
+        return self.walk.duration
+
+    @property
+    def actions(self) -> ActionTrack:
+        return self.walk.actions
+
+    @property
+    def edits(self) -> tuple[Edit, ...]:
+        return self.walk.edits
+
+    def segment_range(self, k: int) -> tuple[int, int]:
+        return self.walk.segment_range(k)

@@ -17,8 +17,6 @@ from .terrain import CELL_M, TILE_M, Terrain
 
 PINE, BROADLEAF, DEAD_TREE, CACTUS, ROCK, COLUMN, WALL, BUSH = range(8)
 KIND_NAMES = ("pine", "broadleaf", "dead_tree", "cactus", "rock", "column", "wall", "bush")
-#: kinds a character or the camera can walk through
-PASSABLE = frozenset({BUSH})
 
 INDEX_TILE_M = 32.0
 INDEX_TILES = int(TILE_M / INDEX_TILE_M)

@@ -19,6 +19,7 @@ import numpy as np
 
 from ..actions import ActionTrack
 from ..capability import BackendInfo, UnsupportedEdit
+from ..contract import WalkShape
 from ..edits import LIGHTING_LOOKS, ChangeShot, Edit, InsertCharacter, PlotEvent
 from ..simulation import Ramp
 from ..spec import WorldSpec
@@ -31,7 +32,7 @@ ENGINE_VERSION = "learned-1"
 
 
 @dataclass(frozen=True)
-class LatentTimeline:
+class LatentTimeline(WalkShape):
     world: LearnedWorld
     walk: Timeline
 
@@ -45,39 +46,8 @@ class LatentTimeline:
         return self.walk.spec
 
     @property
-    def fps(self) -> int:
-        return self.walk.fps
-
-    @property
-    def frames(self) -> int:
-        return self.walk.frames
-
-    @property
-    def segment_frames(self) -> int:
-        return self.walk.segment_frames
-
-    @property
-    def duration(self) -> float:
-        return self.walk.duration
-
-    @property
-    def segment_count(self) -> int:
-        return self.walk.segment_count
-
-    @property
-    def actions(self) -> ActionTrack:
-        return self.walk.actions
-
-    @property
-    def edits(self) -> tuple[Edit, ...]:
-        return self.walk.edits
-
-    @property
     def native_size(self) -> tuple[int, int]:
         return (self.world.size, self.world.size)
-
-    def segment_range(self, k: int) -> tuple[int, int]:
-        return self.walk.segment_range(k)
 
     def with_edit(self, edit: Edit, store: Store | None = None) -> LatentTimeline:
         """A new timeline with ``edit``; edits the model cannot follow raise ``UnsupportedEdit``."""
