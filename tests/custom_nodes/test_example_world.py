@@ -198,6 +198,13 @@ def test_the_estimated_depth(pack: PackReport) -> None:
     assert depth[10, 32] == pytest.approx(depth[20, 32])          # the block stands where its foot is
 
 
+def test_start_from_another_image_keeps_the_camera(pack: PackReport) -> None:
+    world = photo(pack)
+    other = BACKENDS.get("photo").start_from_image(world, picture()[::-1].copy())
+    assert (other.fov, other.radius, other.spec, other.size) == (world.fov, world.radius, world.spec, world.size)
+    assert other.image_digest != world.image_digest and other.depth_source == "estimated"
+
+
 # ---- through the executor --------------------------------------------------------------------------------
 @pytest.fixture
 def warm(executor: Executor, pack: PackReport) -> Executor:
