@@ -53,7 +53,7 @@ export function App() {
     const stopPersisting = persistSession();
     const run = useRun.getState();
     const socket = new EventSocket(run.clientId, (event) => {
-      useRun.getState().handle(event);
+      useRun.getState().dispatch(event);
       dispatchToExtensions(event);
     }, run.setConnected);
     socket.open();

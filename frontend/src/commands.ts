@@ -7,9 +7,8 @@ import type { WorkflowJson } from './graph/workflow';
 import { isCurrentWorkflow } from './graph/workflow';
 import { activeTab, isDirty, useEditor } from './store/editor';
 import { useRun } from './store/run';
-import { askConfirm, askText, askUnsaved } from './store/ui';
+import { askConfirm, askText, askUnsaved, notify } from './store/ui';
 
-const notify = (kind: 'info' | 'error', text: string) => useRun.getState().notify(kind, text);
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 const withJson = (name: string) => (name.toLowerCase().endsWith('.json') ? name : `${name}.json`);
@@ -145,12 +144,12 @@ export async function queue(): Promise<void> {
   const run = useRun.getState();
   try {
     const accepted = await api.queuePrompt(toWorkflow(tab.doc), run.clientId);
-    run.queued(tab.id, accepted.prompt_id);
+    run.dispatch({ type: 'prompt_queued', tab: tab.id, promptId: accepted.prompt_id });
     editor.change((doc) => randomiseSeeds(doc), { undoable: false });
   } catch (error) {
     if (error instanceof ApiError && error.status === 400) {
       const body = error.body as { node_errors?: Record<string, never>; error?: { message?: string } };
-      run.rejected(tab.id, body.node_errors ?? {}, body.error?.message ?? error.message);
+      run.dispatch({ type: 'prompt_rejected', tab: tab.id, nodeErrors: body.node_errors ?? {}, message: body.error?.message ?? error.message });
     } else {
       notify('error', `cannot queue: ${message(error)}`);
     }

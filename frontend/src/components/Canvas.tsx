@@ -7,12 +7,11 @@ import type { FlowEdge, FlowNode } from '../graph/document';
 import { handleName, inputHandle, outputHandle } from '../graph/document';
 import { addGroup, addNode, connect, connectionProblem, duplicate, nodesAccepting, nodesProducing, removeElements, setTitle } from '../graph/edit';
 import * as commands from '../commands';
-import { askText } from '../store/ui';
+import { askText, notify } from '../store/ui';
 import type { MenuRequest } from './ContextMenu';
 import { ContextMenu } from './ContextMenu';
 import { compatible } from '../graph/types';
 import { activeTab, useEditor } from '../store/editor';
-import { useRun } from '../store/run';
 import type { AddNodeRequest } from './AddNodeDialog';
 import { AddNodeDialog } from './AddNodeDialog';
 import { LinkedInputs } from './context';
@@ -60,7 +59,7 @@ export function Canvas({ onReady }: { onReady(instance: ReactFlowInstance<FlowNo
     if (refused) {
       const doc = activeTab(state)?.doc;
       const problem = doc && connectionProblem(doc, connection, state.library);
-      if (problem) useRun.getState().notify('error', `link refused: ${problem}`);
+      if (problem) notify('error', `link refused: ${problem}`);
     }
   }, []);
 

@@ -2,7 +2,8 @@
 import { useRef } from 'react';
 import * as commands from '../commands';
 import { activeTab, isDirty, useEditor } from '../store/editor';
-import { overallProgress, useRun } from '../store/run';
+import { overallProgress } from '../run/reduce';
+import { useRun } from '../store/run';
 import { useUi } from '../store/ui';
 
 export function TopBar({ onFit }: { onFit(): void }) {
