@@ -16,7 +16,7 @@ import { addGroup, duplicate } from './graph/edit';
 import { isDirty, useEditor } from './store/editor';
 import { persistSession, restoreSession } from './store/persist';
 import { useRun } from './store/run';
-import { useUi } from './store/ui';
+import { notify, useUi } from './store/ui';
 
 const DEFAULT_TEMPLATE = 'default.json';
 
@@ -52,10 +52,17 @@ export function App() {
     start().then(() => setReady('ready'), (error: Error) => setReady(`cannot reach the server: ${error.message}`));
     const stopPersisting = persistSession();
     const run = useRun.getState();
-    const socket = new EventSocket(run.clientId, (event) => {
-      useRun.getState().dispatch(event);
-      dispatchToExtensions(event);
-    }, run.setConnected);
+    const socket = new EventSocket(run.clientId, {
+      onEvent: (event) => {
+        useRun.getState().dispatch(event);
+        dispatchToExtensions(event);
+      },
+      onState: run.setConnected,
+      onInvalid: (type, errors) => {
+        console.warn(`dropped a ${type} message that does not fit the server's message schema:`, errors);
+        notify('error', `the server sent a ${type} message this editor does not understand (ignored; details in the console)`);
+      },
+    });
     socket.open();
     const guard = (event: BeforeUnloadEvent) => {
       if (useEditor.getState().tabs.some(isDirty)) event.preventDefault();
