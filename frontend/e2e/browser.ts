@@ -10,7 +10,7 @@ export const SCREENSHOTS = resolve(__dirname, '..', 'e2e-artifacts');
 export interface Editor {
   context: BrowserContext;
   page: Page;
-  /** Uncaught errors in the page: a test fails when any appear. */
+  /** Uncaught errors in the page, and WebSocket messages the editor dropped: a test fails when any appear. */
   errors: string[];
 }
 
@@ -20,6 +20,10 @@ export async function openEditor(browser: Browser): Promise<Editor> {
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
+  // the editor warns when a server message does not fit the message schema (api/events.ts)
+  page.on('console', (message) => {
+    if (message.type() === 'warning' && message.text().includes("message schema")) errors.push(message.text());
+  });
   page.on('dialog', (dialog) => void dialog.accept());
   await page.goto(inject('baseUrl'));
   await page.locator('.react-flow__node').first().waitFor();

@@ -12,11 +12,11 @@ import { SidePanel } from './components/Panels';
 import { TabStrip, TopBar } from './components/TopBar';
 import { dispatchToExtensions, loadExtensions, reportPacks } from './extensions';
 import type { FlowEdge, FlowNode } from './graph/document';
-import { addGroup, duplicate } from './graph/edit';
+import { commandFor } from './keymap';
 import { isDirty, useEditor } from './store/editor';
 import { persistSession, restoreSession } from './store/persist';
 import { useRun } from './store/run';
-import { useUi } from './store/ui';
+import { notify, useUi } from './store/ui';
 
 const DEFAULT_TEMPLATE = 'default.json';
 
@@ -52,10 +52,17 @@ export function App() {
     start().then(() => setReady('ready'), (error: Error) => setReady(`cannot reach the server: ${error.message}`));
     const stopPersisting = persistSession();
     const run = useRun.getState();
-    const socket = new EventSocket(run.clientId, (event) => {
-      useRun.getState().handle(event);
-      dispatchToExtensions(event);
-    }, run.setConnected);
+    const socket = new EventSocket(run.clientId, {
+      onEvent: (event) => {
+        useRun.getState().dispatch(event);
+        dispatchToExtensions(event);
+      },
+      onState: run.setConnected,
+      onInvalid: (type, errors) => {
+        console.warn(`dropped a ${type} message that does not fit the server's message schema:`, errors);
+        notify('error', `the server sent a ${type} message this editor does not understand (ignored; details in the console)`);
+      },
+    });
     socket.open();
     const guard = (event: BeforeUnloadEvent) => {
       if (useEditor.getState().tabs.some(isDirty)) event.preventDefault();
@@ -69,35 +76,16 @@ export function App() {
   }, []);
 
   useEffect(() => {
+    const view: commands.CanvasView = {
+      fit: () => void flow.current?.fitView({ duration: 200 }),
+      pointer: () => flow.current?.screenToFlowPosition(pointer.current) ?? { x: 0, y: 0 },
+    };
     const onKey = (event: KeyboardEvent) => {
       if (useUi.getState().dialog) return;
-      const mod = event.ctrlKey || event.metaKey;
-      const key = event.key.toLowerCase();
-      const editor = useEditor.getState();
-      const handled = () => event.preventDefault();
-      if (mod && key === 's') return handled(), void commands.save(event.shiftKey);
-      if (mod && key === 'o') return handled(), useUi.getState().showOpen();
-      if (mod && key === 'enter') return handled(), void commands.queue();
-      if (typing(event.target)) return;
-      if (mod && key === 'z' && !event.shiftKey) return handled(), editor.undo();
-      if (mod && ((key === 'z' && event.shiftKey) || key === 'y')) return handled(), editor.redo();
-      if (mod && key === 'c') return handled(), commands.copy();
-      if (mod && key === 'v') {
-        handled();
-        const at = flow.current?.screenToFlowPosition(pointer.current) ?? { x: 0, y: 0 };
-        return commands.pasteAt(at);
-      }
-      if (mod && key === 'a') {
-        handled();
-        return editor.change((doc) => ({ ...doc, nodes: doc.nodes.map((n) => ({ ...n, selected: true })) }), { undoable: false });
-      }
-      if (mod && key === 'g') return handled(), editor.change((doc) => addGroup(doc, 'Group'));
-      if (mod && key === 'd') {
-        handled();
-        return editor.change((doc) => duplicate(doc, new Set(doc.nodes.filter((n) => n.selected).map((n) => n.id))));
-      }
-      if (key === 'delete' || key === 'backspace') return handled(), commands.deleteSelection();
-      if (key === '.') return handled(), void flow.current?.fitView({ duration: 200 });
+      const command = commandFor(event, typing(event.target) ? ['anywhere'] : ['anywhere', 'canvas']);
+      if (!command || command === 'closeMenu') return;
+      event.preventDefault();
+      commands.shortcuts[command](view);
     };
     const onMove = (event: MouseEvent) => {
       pointer.current = { x: event.clientX, y: event.clientY };

@@ -1,15 +1,15 @@
-/** What menus, shortcuts and drops do: save, open, queue, import, close. Each reports what happened. */
+/** What menus, shortcuts and drops do: save, open, queue, import, close, edit the selection. Each reports what happened. */
 import { ApiError, api } from './api/client';
 import type { EditorDoc } from './graph/document';
 import { fromWorkflow, toWorkflow } from './graph/document';
-import { copySelection, paste, randomiseSeeds, removeSelection, setValue } from './graph/edit';
+import { addGroup, copySelection, duplicate, paste, randomiseSeeds, removeSelection, setValue } from './graph/edit';
 import type { WorkflowJson } from './graph/workflow';
 import { isCurrentWorkflow } from './graph/workflow';
+import type { CommandId } from './keymap';
 import { activeTab, isDirty, useEditor } from './store/editor';
 import { useRun } from './store/run';
-import { askConfirm, askText, askUnsaved } from './store/ui';
+import { askConfirm, askText, askUnsaved, notify, useUi } from './store/ui';
 
-const notify = (kind: 'info' | 'error', text: string) => useRun.getState().notify(kind, text);
 const message = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 const withJson = (name: string) => (name.toLowerCase().endsWith('.json') ? name : `${name}.json`);
@@ -145,12 +145,12 @@ export async function queue(): Promise<void> {
   const run = useRun.getState();
   try {
     const accepted = await api.queuePrompt(toWorkflow(tab.doc), run.clientId);
-    run.queued(tab.id, accepted.prompt_id);
+    run.dispatch({ type: 'prompt_queued', tab: tab.id, promptId: accepted.prompt_id });
     editor.change((doc) => randomiseSeeds(doc), { undoable: false });
   } catch (error) {
     if (error instanceof ApiError && error.status === 400) {
       const body = error.body as { node_errors?: Record<string, never>; error?: { message?: string } };
-      run.rejected(tab.id, body.node_errors ?? {}, body.error?.message ?? error.message);
+      run.dispatch({ type: 'prompt_rejected', tab: tab.id, nodeErrors: body.node_errors ?? {}, message: body.error?.message ?? error.message });
     } else {
       notify('error', `cannot queue: ${message(error)}`);
     }
@@ -172,3 +172,38 @@ export function pasteAt(at: { x: number; y: number }): void {
 export function deleteSelection(): void {
   useEditor.getState().change(removeSelection);
 }
+
+export function selectAll(): void {
+  useEditor.getState().change((doc) => ({ ...doc, nodes: doc.nodes.map((n) => ({ ...n, selected: true })) }), { undoable: false });
+}
+
+export function groupSelection(): void {
+  useEditor.getState().change((doc) => addGroup(doc, 'Group'));
+}
+
+export function duplicateSelection(): void {
+  useEditor.getState().change((doc) => duplicate(doc, new Set(doc.nodes.filter((n) => n.selected).map((n) => n.id))));
+}
+
+/** What the canvas lends the shortcuts: fitting the view, and the pointer in flow coordinates. */
+export interface CanvasView {
+  fit(): void;
+  pointer(): { x: number; y: number };
+}
+
+/** The editor's shortcut commands, by the ids keymap.ts binds keys to (`closeMenu` is the context menu's own). */
+export const shortcuts: Record<Exclude<CommandId, 'closeMenu'>, (view: CanvasView) => void> = {
+  save: () => void save(),
+  saveAs: () => void save(true),
+  open: () => useUi.getState().showOpen(),
+  queue: () => void queue(),
+  undo: () => useEditor.getState().undo(),
+  redo: () => useEditor.getState().redo(),
+  copy,
+  paste: (view) => pasteAt(view.pointer()),
+  selectAll,
+  group: groupSelection,
+  duplicate: duplicateSelection,
+  delete: deleteSelection,
+  fitView: (view) => view.fit(),
+};

@@ -6,7 +6,7 @@
 import type { PackReport } from './api/client';
 import { api } from './api/client';
 import { useEditor } from './store/editor';
-import { useRun } from './store/run';
+import { notify } from './store/ui';
 
 export interface Extension {
   name: string;
@@ -35,7 +35,7 @@ export function dispatchToExtensions(event: unknown): void {
 }
 
 const app: ExtensionApp = {
-  notify: (kind, text) => useRun.getState().notify(kind, text),
+  notify,
   nodeClasses: () => [...useEditor.getState().library.keys()],
   onEvent: (listener) => {
     eventListeners.add(listener);
@@ -48,7 +48,7 @@ async function register(extension: Extension): Promise<void> {
     await extension.setup?.(app);
     window.worldgraph!.extensions.push(extension.name);
   } catch (error) {
-    useRun.getState().notify('error', `extension ${extension.name} failed: ${(error as Error).message}`);
+    notify('error', `extension ${extension.name} failed: ${(error as Error).message}`);
   }
 }
 
@@ -65,7 +65,7 @@ export async function loadExtensions(): Promise<void> {
       const module = (await import(/* @vite-ignore */ url)) as { default?: Extension };
       if (module.default?.name) await register(module.default);
     } catch (error) {
-      useRun.getState().notify('error', `extension ${url} failed to load: ${(error as Error).message}`);
+      notify('error', `extension ${url} failed to load: ${(error as Error).message}`);
     }
   }
 }
@@ -84,7 +84,7 @@ export function packProblems(packs: PackReport[]): string[] {
 export async function reportPacks(): Promise<void> {
   try {
     const { packs } = await api.customNodes();
-    for (const problem of packProblems(packs)) useRun.getState().notify('error', problem);
+    for (const problem of packProblems(packs)) notify('error', problem);
   } catch {
     /* a server without custom node support */
   }

@@ -10,6 +10,7 @@ import { emptyDoc, inputHandle, makeEdge, newNodeData, outputHandle } from '../s
 import type { WorkflowJson } from '../src/graph/workflow';
 import { useEditor } from '../src/store/editor';
 import { useRun } from '../src/store/run';
+import { useUi } from '../src/store/ui';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
@@ -86,10 +87,11 @@ export function findNode(doc: EditorDoc, id: string): WorldNode {
   return node;
 }
 
-/** Back to a fresh editor and run store (zustand stores are module singletons). */
+/** Back to fresh editor, run and UI stores (zustand stores are module singletons). */
 export function resetStores(): void {
   useEditor.setState(useEditor.getInitialState(), true);
   useRun.setState(useRun.getInitialState(), true);
+  useUi.setState(useUi.getInitialState(), true);
 }
 
 /** An in-memory Storage. */

@@ -1,6 +1,12 @@
-/** The server's WebSocket events (docs/server.md), with reconnection. */
+/**
+ * The server's WebSocket events (docs/server.md), with reconnection. Every message is checked against
+ * the server's message schema (messages.schema.json); one that does not fit is dropped and reported.
+ */
 import type { FileRef } from './client';
 import { socketUrl } from './client';
+import messageSchema from './messages.schema.json';
+import type { Schema } from './schema';
+import { validate } from './schema';
 
 export interface ExecutionOutput {
   images?: FileRef[];
@@ -10,6 +16,7 @@ export interface ExecutionOutput {
   [key: string]: unknown;
 }
 
+/** The messages of messages.schema.json (tests/events.test.ts keeps the two in step). */
 export type ServerEvent =
   | { type: 'status'; data: { status: { exec_info: { queue_remaining: number } }; sid?: string } }
   | { type: 'execution_start'; data: { prompt_id: string; planned?: number } }
@@ -21,14 +28,20 @@ export type ServerEvent =
   | { type: 'execution_error'; data: { prompt_id: string; node_id: string; node_type?: string; exception_message: string; exception_type?: string } }
   | { type: 'execution_interrupted'; data: { prompt_id: string; node_id?: string | null } };
 
-export type Listener = (event: ServerEvent) => void;
+export interface SocketHandlers {
+  onEvent(event: ServerEvent): void;
+  onState(connected: boolean): void;
+  /** A message that does not fit the schema was dropped; called once per message type. */
+  onInvalid(type: string, errors: string[]): void;
+}
 
 export class EventSocket {
   private socket: WebSocket | null = null;
   private closed = false;
   private retry = 500;
+  private reported = new Set<string>();
 
-  constructor(private clientId: string, private listener: Listener, private onState: (connected: boolean) => void) {}
+  constructor(private clientId: string, private handlers: SocketHandlers, private schema: Schema = messageSchema as unknown as Schema) {}
 
   open(): void {
     this.closed = false;
@@ -36,18 +49,13 @@ export class EventSocket {
     this.socket = socket;
     socket.onopen = () => {
       this.retry = 500;
-      this.onState(true);
+      this.handlers.onState(true);
     };
     socket.onmessage = (message) => {
-      if (typeof message.data !== 'string') return;
-      try {
-        this.listener(JSON.parse(message.data) as ServerEvent);
-      } catch {
-        /* a message this editor does not understand */
-      }
+      if (typeof message.data === 'string') this.receive(message.data);
     };
     socket.onclose = () => {
-      this.onState(false);
+      this.handlers.onState(false);
       if (this.closed) return;
       setTimeout(() => this.open(), this.retry);
       this.retry = Math.min(this.retry * 2, 8000);
@@ -57,5 +65,24 @@ export class EventSocket {
   close(): void {
     this.closed = true;
     this.socket?.close();
+  }
+
+  private receive(text: string): void {
+    let value: unknown;
+    try {
+      value = JSON.parse(text);
+    } catch {
+      return this.invalid('(not JSON)', [`$: expected JSON, found ${JSON.stringify(text.slice(0, 80))}`]);
+    }
+    const errors = validate(this.schema, value);
+    if (!errors.length) return this.handlers.onEvent(value as ServerEvent);
+    const type = (value as { type?: unknown } | null)?.type;
+    this.invalid(typeof type === 'string' ? type : '(no type)', errors);
+  }
+
+  private invalid(type: string, errors: string[]): void {
+    if (this.reported.has(type)) return;
+    this.reported.add(type);
+    this.handlers.onInvalid(type, errors);
   }
 }

@@ -5,14 +5,13 @@ import { useCallback, useMemo, useRef, useState } from 'react';
 import type { NodeDef } from '../api/objectInfo';
 import type { FlowEdge, FlowNode } from '../graph/document';
 import { handleName, inputHandle, outputHandle } from '../graph/document';
-import { addGroup, addNode, connect, connectionProblem, duplicate, nodesAccepting, nodesProducing, removeElements, setTitle } from '../graph/edit';
+import { addNode, connect, connectionProblem, duplicate, nodesAccepting, nodesProducing, removeElements, setTitle } from '../graph/edit';
 import * as commands from '../commands';
-import { askText } from '../store/ui';
+import { askText, notify } from '../store/ui';
 import type { MenuRequest } from './ContextMenu';
 import { ContextMenu } from './ContextMenu';
 import { compatible } from '../graph/types';
 import { activeTab, useEditor } from '../store/editor';
-import { useRun } from '../store/run';
 import type { AddNodeRequest } from './AddNodeDialog';
 import { AddNodeDialog } from './AddNodeDialog';
 import { LinkedInputs } from './context';
@@ -60,7 +59,7 @@ export function Canvas({ onReady }: { onReady(instance: ReactFlowInstance<FlowNo
     if (refused) {
       const doc = activeTab(state)?.doc;
       const problem = doc && connectionProblem(doc, connection, state.library);
-      if (problem) useRun.getState().notify('error', `link refused: ${problem}`);
+      if (problem) notify('error', `link refused: ${problem}`);
     }
   }, []);
 
@@ -123,7 +122,7 @@ export function Canvas({ onReady }: { onReady(instance: ReactFlowInstance<FlowNo
         { label: 'Rename…', action: () => void askText('Rename', title).then((name) => name !== null && change((doc) => setTitle(doc, node.id, name.trim()))) },
         { label: 'Duplicate', action: () => change((doc) => duplicate(doc, new Set([node.id]))) },
         { label: 'Copy', action: commands.copy },
-        { label: 'Group selection', action: () => change((doc) => addGroup(doc, 'Group')) },
+        { label: 'Group selection', action: commands.groupSelection },
         { label: 'Delete', action: commands.deleteSelection },
       ],
     });
@@ -137,7 +136,7 @@ export function Canvas({ onReady }: { onReady(instance: ReactFlowInstance<FlowNo
       ...screen, items: [
         { label: 'Add node…', action: () => setAdding({ at, screen }) },
         { label: 'Paste', action: () => commands.pasteAt(at), disabled: !useEditor.getState().clipboard },
-        { label: 'Add group', action: () => change((doc) => addGroup(doc, 'Group')) },
+        { label: 'Add group', action: commands.groupSelection },
         { label: 'Fit view', action: () => void flow.current?.fitView({ duration: 200 }) },
       ],
     });

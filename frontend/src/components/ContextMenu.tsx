@@ -1,5 +1,6 @@
 /** A right-click menu: a list of actions at the pointer; closes on choice, Escape or a click elsewhere. */
 import { useEffect } from 'react';
+import { commandFor } from '../keymap';
 
 export interface MenuItem {
   label: string;
@@ -15,7 +16,7 @@ export interface MenuRequest {
 
 export function ContextMenu({ request, onClose }: { request: MenuRequest; onClose(): void }) {
   useEffect(() => {
-    const onKey = (event: KeyboardEvent) => event.key === 'Escape' && onClose();
+    const onKey = (event: KeyboardEvent) => commandFor(event, ['menu']) === 'closeMenu' && onClose();
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [onClose]);

@@ -2,9 +2,8 @@
 import { useEffect, useState } from 'react';
 import { api } from '../api/client';
 import { openSaved, openTemplate } from '../commands';
-import { useRun } from '../store/run';
 import type { Dialog } from '../store/ui';
-import { useUi } from '../store/ui';
+import { notify, useUi } from '../store/ui';
 
 function TextDialog({ dialog }: { dialog: Extract<Dialog, { kind: 'text' }> }) {
   const [value, setValue] = useState(dialog.value);
@@ -35,7 +34,7 @@ function OpenDialog() {
   useEffect(refresh, []);
   const remove = async (name: string) => {
     if (!window.confirm(`Delete ${name}?`)) return;
-    await api.deleteWorkflow(name).catch((error: Error) => useRun.getState().notify('error', error.message));
+    await api.deleteWorkflow(name).catch((error: Error) => notify('error', error.message));
     refresh();
   };
   return (
@@ -95,8 +94,8 @@ export function Dialogs() {
 }
 
 export function Notices() {
-  const notices = useRun((s) => s.notices);
-  const dismiss = useRun((s) => s.dismiss);
+  const notices = useUi((s) => s.notices);
+  const dismiss = useUi((s) => s.dismiss);
   return (
     <div className="wg-notices" aria-live="polite">
       {notices.map((notice) => (

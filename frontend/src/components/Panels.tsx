@@ -4,7 +4,7 @@ import type { HistoryEntry, QueueState } from '../api/client';
 import { api, viewUrl } from '../api/client';
 import { openAnyJson } from '../commands';
 import { useRun } from '../store/run';
-import { useUi } from '../store/ui';
+import { notify, useUi } from '../store/ui';
 
 function shortId(id: string) {
   return id.slice(0, 8);
@@ -21,14 +21,14 @@ export function QueuePanel() {
       setQueue(q);
       setHistory(Object.entries(h));
     } catch (error) {
-      useRun.getState().notify('error', `cannot read the queue: ${(error as Error).message}`);
+      notify('error', `cannot read the queue: ${(error as Error).message}`);
     }
   }, []);
   useEffect(() => {
     void refresh();
   }, [refresh, remaining, runStates]);
   const act = async (action: Promise<unknown>) => {
-    await action.catch((error: Error) => useRun.getState().notify('error', error.message));
+    await action.catch((error: Error) => notify('error', error.message));
     void refresh();
   };
   return (
@@ -46,7 +46,7 @@ export function QueuePanel() {
       {queue?.queue_pending.map((item) => (
         <div className="wg-job" key={item[1]}>
           <span>#{item[0]} {shortId(item[1])}</span>
-          <button onClick={() => act(api.cancel([item[1]]).then(() => useRun.getState().cancelled(item[1])))}>Cancel</button>
+          <button onClick={() => act(api.cancel([item[1]]).then(() => useRun.getState().dispatch({ type: 'prompt_cancelled', promptId: item[1] })))}>Cancel</button>
         </div>
       ))}
       <h2>History <button className="wg-link" onClick={() => void refresh()}>refresh</button></h2>

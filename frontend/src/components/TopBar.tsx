@@ -2,7 +2,9 @@
 import { useRef } from 'react';
 import * as commands from '../commands';
 import { activeTab, isDirty, useEditor } from '../store/editor';
-import { overallProgress, useRun } from '../store/run';
+import { withShortcut } from '../keymap';
+import { overallProgress } from '../run/reduce';
+import { useRun } from '../store/run';
 import { useUi } from '../store/ui';
 
 export function TopBar({ onFit }: { onFit(): void }) {
@@ -22,9 +24,9 @@ export function TopBar({ onFit }: { onFit(): void }) {
       <strong className="wg-brand">Worldgraph</strong>
       <nav className="wg-menu" aria-label="workflow">
         <button onClick={() => useEditor.getState().newTab()} title="New workflow">New</button>
-        <button onClick={() => useUi.getState().showOpen()} title="Open (Ctrl+O)">Open</button>
-        <button onClick={() => commands.save()} disabled={!tab} title="Save (Ctrl+S)">Save</button>
-        <button onClick={() => commands.save(true)} disabled={!tab} title="Save as (Ctrl+Shift+S)">Save as</button>
+        <button onClick={() => useUi.getState().showOpen()} title={withShortcut('Open', 'open')}>Open</button>
+        <button onClick={() => commands.save()} disabled={!tab} title={withShortcut('Save', 'save')}>Save</button>
+        <button onClick={() => commands.save(true)} disabled={!tab} title={withShortcut('Save as', 'saveAs')}>Save as</button>
         <button onClick={() => file.current?.click()} title="Import a workflow, PNG or video">Import</button>
         <button onClick={commands.exportJson} disabled={!tab} title="Download as JSON">Export</button>
         <input ref={file} type="file" hidden accept=".json,.png,.mp4,.mkv,.webm,application/json"
@@ -33,9 +35,9 @@ export function TopBar({ onFit }: { onFit(): void }) {
             e.target.value = '';
           }} />
         <span className="wg-sep" />
-        <button onClick={() => useEditor.getState().undo()} disabled={!canUndo} title="Undo (Ctrl+Z)">Undo</button>
-        <button onClick={() => useEditor.getState().redo()} disabled={!canRedo} title="Redo (Ctrl+Shift+Z)">Redo</button>
-        <button onClick={onFit} disabled={!tab} title="Fit view (.)">Fit</button>
+        <button onClick={() => useEditor.getState().undo()} disabled={!canUndo} title={withShortcut('Undo', 'undo')}>Undo</button>
+        <button onClick={() => useEditor.getState().redo()} disabled={!canRedo} title={withShortcut('Redo', 'redo')}>Redo</button>
+        <button onClick={onFit} disabled={!tab} title={withShortcut('Fit view', 'fitView')}>Fit</button>
       </nav>
       <div className="wg-run">
         <span className={`wg-conn${connected ? ' on' : ''}`} title={connected ? 'connected' : 'reconnecting…'} />
@@ -43,7 +45,7 @@ export function TopBar({ onFit }: { onFit(): void }) {
           <div style={{ width: `${progress * 100}%` }} className={run?.state === 'error' ? 'error' : ''} />
           <span>{run && run.state !== 'idle' ? `${run.state}${busy ? ` ${Math.round(progress * 100)}%` : ''}` : 'idle'}</span>
         </div>
-        <button className="wg-queue-button" onClick={() => void commands.queue()} disabled={!tab} title="Queue (Ctrl+Enter)">
+        <button className="wg-queue-button" onClick={() => void commands.queue()} disabled={!tab} title={withShortcut('Queue', 'queue')}>
           Queue
         </button>
         <button className={panel === 'queue' ? 'on' : ''} onClick={() => setPanel('queue')}>
