@@ -251,7 +251,7 @@ class _Run:
             # An output node's result (the files it wrote) is persisted even without arrays, so a
             # re-run after a restart does not write the same files again.
             self.executor.store.put(self.keys[node_id], {"outputs": outputs, "ui": dict(ui) if ui else None},
-                                    require_arrays=not schema.output_node)
+                                    tier="durable" if schema.output_node else "both")
         self.result.values[node_id] = outputs
         self.record_ui(node_id, ui)
         self.result.executed.append(node_id)

@@ -126,7 +126,7 @@ class LatentTimeline:
         frames = grade(frames, looks)
         frames.flags.writeable = False
         if cache:
-            store.put(key, frames, persist=False)
+            store.put(key, frames, tier="memory")
         return frames
 
     def render_frame(self, frame: int, size: tuple[int, int], store: Store) -> np.ndarray:
