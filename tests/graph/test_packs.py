@@ -1,4 +1,4 @@
-"""Custom node packs (graph/packs.py, graph/pack_options.py, graph/extensions.py): discovery,
+"""Custom node packs (graph/packs/: discovery, options, extensions): discovery,
 isolation of failures, duplicates, the allow-list, load times, requirements, web folders, the CLI."""
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ import pytest
 
 import graph
 from graph import cli
-from graph.extensions import extension_file, listing, scripts
-from graph.pack_options import PackOptions, add_arguments, from_arguments
-from graph.packs import DISABLED, FAILED, LOADED, PackReport, discover, load_packs
+from graph.packs import (DISABLED, FAILED, LOADED, PackOptions, PackReport, add_arguments, discover, extension_file,
+                         from_arguments, listing, load_packs, scripts)
 
 NATIVE = '''
 from graph import INT, Int, Node, NodeSchema, Output
@@ -126,7 +125,7 @@ def test_every_failure_stays_inside_its_pack(packs: Path, registry: graph.NodeRe
     assert ("custom node pack 'missing_dep' (" in logged and
             "import failed: ModuleNotFoundError: No module named 'not_a_module_anywhere'" in logged)
     assert "custom node pack 'good' (" in logged and "1 node(s)" in logged
-    assert registry.packs == list(reports.values())
+    assert not hasattr(registry, "packs")  # the reports are load_packs' answer, kept by its caller
 
 
 def test_a_loaded_pack_runs(packs: Path, registry: graph.NodeRegistry, executor: graph.Executor) -> None:
