@@ -72,16 +72,6 @@ def test_every_class_is_registered_with_its_declarations(pack: PackReport, regis
     assert node_info(registry, "ComfyMakeLatent")["output"] == ["LATENT_COMFY", "MODEL"]
 
 
-def test_images_cross_as_float_tensors_and_come_back_as_uint8(pack: PackReport, executor: graph.Executor) -> None:
-    result = run(executor, {"1": ("EmptyImage", {"width": 4, "height": 2, "red": 255, "green": 10, "blue": 128}),
-                            "2": ("ComfyInvert", {}), "3": ("ComfyImageStats", {}), "4": ("PreviewValue", {})},
-                 [("1", "image", "2", "image"), ("2", "inverted", "3", "images"), ("2", "inverted", "4", "value")])
-    inverted = result.output("2", "inverted")
-    assert isinstance(inverted, np.ndarray) and inverted.dtype == np.uint8 and inverted.shape == (1, 2, 4, 3)
-    assert inverted[0, 0, 0].tolist() == [0, 245, 127]
-    assert result.ui["3"]["text"] == ["Tensor [1, 2, 4, 3] mean=0.486"]
-
-
 def test_custom_types_hidden_inputs_and_ui_results(pack: PackReport, executor: graph.Executor) -> None:
     result = run(executor, {"a": ("ComfyMakeLatent", {"width": 16, "fill": "ones", "seed": 3}),
                             "b": ("ComfyLatentInfo", {})},

@@ -12,6 +12,7 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from standins import standin_registry
 
 import graph
 from graph import cli
@@ -175,7 +176,7 @@ def test_load_time_and_slow_packs(packs: Path, registry: graph.NodeRegistry, cap
     good = reports["good"]
     assert good.seconds > 0 and good.slow
     assert f"custom node pack 'good' ({good.path}) took" in caplog.text and "(more than 0 s)" in caplog.text
-    assert not load(graph.load_registry(), packs, allow=frozenset({"good"}))["good"].slow
+    assert not load(standin_registry(), packs, allow=frozenset({"good"}))["good"].slow
 
 
 def test_requirements_from_pyproject(tmp_path: Path) -> None:
@@ -255,6 +256,8 @@ def test_options_from_arguments(tmp_path: Path, monkeypatch: pytest.MonkeyPatch)
 def test_the_cli_loads_packs(packs: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                              capsys: pytest.CaptureFixture[str]) -> None:
     monkeypatch.chdir(packs.parent)  # ./custom_nodes is searched by default
+    monkeypatch.setattr(cli, "load_registry", standin_registry)  # the stand-ins instead of the built-ins
+    monkeypatch.setattr(cli, "COMMAND_GROUP", "worldgraph.tests.no-commands")  # nor serve's or world's imports
     assert cli.main(["nodes", "--custom-nodes-allow", "good,syntax"]) == 0
     out = capsys.readouterr().out
     assert "GoodAdd" in out and "custom node pack 'syntax'" not in out  # the log goes to stderr
