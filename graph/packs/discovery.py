@@ -41,7 +41,7 @@ from ..registry import NodeRegistry
 from .options import PackOptions
 from .reports import DISABLED, FAILED, LOADED, PackReport, PackReports, shown_path
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("graph.packs")  # the name users filter by (docs/custom-nodes.md)
 
 #: the parent module of every pack's module
 PARENT_MODULE = "custom_nodes"
