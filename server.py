@@ -31,12 +31,12 @@ from PIL import Image, UnidentifiedImageError
 from graph import (Event, Executor, Interrupt, Interrupted, NodeCached, NodeDone, NodeExecutionError, NodeFailed,
                    NodeProgress, NodeStarted, PathOutsideFolder, RunDone, RunStarted, Workflow, WorkflowError,
                    WorkflowInvalid, create_executor, load_registry, plan)
-from graph.extensions import content_type, extension_file, listing, scripts
+from graph.comfy.object_info import node_info, object_info
 from graph.files import atomic_write_bytes
 from graph.jobs import ERROR, INTERRUPTED, SUCCESS, Job, JobStore, QueueFull
-from graph.pack_options import PackOptions
-from graph.pack_options import add_arguments as add_pack_arguments
-from graph.pack_options import from_arguments as pack_options
+from graph.packs import PackOptions, PackReports, content_type, extension_file, listing, load_packs, scripts
+from graph.packs import add_arguments as add_pack_arguments
+from graph.packs import from_arguments as pack_options
 from graph.paths import resolve_inside
 from graph.workflow import read_text
 
@@ -74,6 +74,7 @@ class Config:
 EXECUTOR = web.AppKey("executor", Executor)
 JOBS = web.AppKey("jobs", JobStore)
 CONFIG = web.AppKey("config", Config)
+PACKS = web.AppKey("packs", PackReports)
 
 
 class Hub:
@@ -405,7 +406,7 @@ async def post_history(request: web.Request) -> web.Response:
 
 # ---- nodes, files, system -------------------------------------------------------------------------
 async def get_object_info(request: web.Request) -> web.Response:
-    return web.json_response(request.app[EXECUTOR].registry.describe())
+    return web.json_response(object_info(request.app[EXECUTOR].registry))
 
 
 async def get_object_info_one(request: web.Request) -> web.Response:
@@ -413,7 +414,7 @@ async def get_object_info_one(request: web.Request) -> web.Response:
     name = request.match_info["class"]
     if name not in registry:
         raise _error(404, f"unknown node class {name!r}{registry.suggest(name)}")
-    return web.json_response({name: registry.describe_one(name)})
+    return web.json_response({name: node_info(registry, name)})
 
 
 async def get_view(request: web.Request) -> web.StreamResponse:
@@ -526,16 +527,16 @@ async def get_features(request: web.Request) -> web.Response:
 
 # ---- custom node packs and their editor extensions ----------------------------------------------
 async def get_custom_nodes(request: web.Request) -> web.Response:
-    return web.json_response(listing(request.app[EXECUTOR].registry.packs))
+    return web.json_response(listing(request.app[PACKS].reports))
 
 
 async def get_extensions(request: web.Request) -> web.Response:
-    return web.json_response(scripts(request.app[EXECUTOR].registry.packs))
+    return web.json_response(scripts(request.app[PACKS].reports))
 
 
 async def get_extension_file(request: web.Request) -> web.StreamResponse:
     try:
-        path = extension_file(request.app[EXECUTOR].registry.packs, request.match_info["pack"],
+        path = extension_file(request.app[PACKS].reports, request.match_info["pack"],
                               request.match_info["file"])
     except PathOutsideFolder as refused:
         raise _error(400, str(refused)) from None
@@ -764,10 +765,17 @@ async def _stop(app: web.Application) -> None:
     await asyncio.to_thread(app[JOBS].close)
 
 
-def create_app(config: Config, executor: Executor | None = None) -> web.Application:
+def create_app(config: Config, executor: Executor | None = None, packs: PackReports | None = None) -> web.Application:
+    """The app over ``executor`` and the reports of the packs loaded into its registry; without an
+    executor, one over ``config.root`` with the packs ``config.packs`` names."""
     app = web.Application(middlewares=[security, errors], client_max_size=MAX_BODY)
     app[CONFIG] = config
-    app[EXECUTOR] = executor or create_executor(config.root, registry=load_registry(packs=config.packs))
+    if executor is None:
+        registry = load_registry()
+        packs = load_packs(registry, config.packs) if config.packs is not None else packs
+        executor = create_executor(config.root, registry=registry)
+    app[EXECUTOR] = executor
+    app[PACKS] = packs or PackReports()
     app[JOBS] = JobStore(config.root / "state" / "jobs.sqlite3", config.max_pending, config.max_history)
     app[HUB] = Hub()
     for prefix in ("", "/api"):

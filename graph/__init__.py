@@ -14,15 +14,15 @@ Knows nothing about worlds or media. Typical use::
 from .errors import (Interrupted, NodeExecutionError, RegistryError, ValidationError, WorkflowError,
                      WorkflowFormatError, WorkflowInvalid)
 from .events import (Event, EventSink, Interrupt, NodeCached, NodeDone, NodeFailed, NodeProgress,
-                     NodeStarted, RunDone, RunInterrupted, RunStarted)
-from .executor import Executor, RunResult
+                     NodeStarted, RunDone, RunInterrupted, RunResult, RunStarted)
+from .executor import Executor
 from .node import (CONTEXT_ITEMS, MISSING, Bool, Choice, Expand, Float, Input, Int, Node, NodeResult,
                    NodeSchema, Output, Ref, Seed, Socket, String, SubNode)
 from .paths import PathOutsideFolder, Paths
-from .plugins import load_registry
+from .packs import PackOptions, PackReports, load_packs, load_registry
 from .registry import NodeRegistry
 from .runtime import create_executor
-from .store import ArrayStore, ContentStore, DiskTier, MemoryTier
+from .store import ArrayStore, ContentStore, DiskTier, MemoryTier, Tier
 from .types import ANY, AUDIO, BOOLEAN, COMBO, FLOAT, IMAGE, INT, LATENT, STRING, VIDEO, WORLD
 from .validation import Plan, check, plan
 from .workflow import CURRENT_VERSION, Link, Workflow, WorkflowNode
@@ -33,8 +33,8 @@ __all__ = [
     "ArrayStore", "Bool", "Choice", "ContentStore", "DiskTier", "Event", "EventSink", "Executor",
     "Expand", "Float", "Input", "Int", "Interrupt", "Interrupted", "Link", "MemoryTier", "Node",
     "NodeCached", "NodeDone", "NodeExecutionError", "NodeFailed", "NodeProgress", "NodeRegistry",
-    "NodeResult", "NodeSchema", "NodeStarted", "Output", "PathOutsideFolder", "Paths", "Plan", "Ref",
-    "RegistryError", "RunDone", "RunInterrupted", "RunResult", "RunStarted", "Seed", "Socket",
-    "String", "SubNode", "ValidationError", "Workflow", "WorkflowError", "WorkflowFormatError",
-    "WorkflowInvalid", "WorkflowNode", "check", "create_executor", "load_registry", "plan",
+    "NodeResult", "NodeSchema", "NodeStarted", "Output", "PackOptions", "PackReports", "PathOutsideFolder",
+    "Paths", "Plan", "Ref", "RegistryError", "RunDone", "RunInterrupted", "RunResult", "RunStarted", "Seed",
+    "Socket", "String", "SubNode", "Tier", "ValidationError", "Workflow", "WorkflowError", "WorkflowFormatError",
+    "WorkflowInvalid", "WorkflowNode", "check", "create_executor", "load_packs", "load_registry", "plan",
 ]

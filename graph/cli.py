@@ -16,9 +16,10 @@ from typing import Any, TextIO
 
 from .errors import Interrupted, NodeExecutionError, WorkflowError, WorkflowFormatError, WorkflowInvalid
 from .events import Event, Interrupt, NodeCached, NodeDone, NodeProgress, NodeStarted, RunDone, RunStarted
-from .pack_options import add_arguments as add_pack_arguments
-from .pack_options import from_arguments as pack_options
-from .plugins import load_registry
+from .comfy.object_info import object_info
+from .packs import PackReports, load_packs, load_registry
+from .packs import add_arguments as add_pack_arguments
+from .packs import from_arguments as pack_options
 from .registry import NodeRegistry
 from .runtime import create_executor
 from .types import COMBO, STRING
@@ -76,9 +77,15 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _loaded(args: argparse.Namespace) -> tuple[NodeRegistry, PackReports]:
+    """Built-in nodes, installed packages and the custom node packs of ./custom_nodes (and the flags'),
+    with the packs' reports."""
+    registry = load_registry()
+    return registry, load_packs(registry, pack_options(args, Path.cwd()))
+
+
 def _registry(args: argparse.Namespace) -> NodeRegistry:
-    """Built-in nodes, installed packages and the custom node packs of ./custom_nodes (and the flags')."""
-    return load_registry(packs=pack_options(args, Path.cwd()))
+    return _loaded(args)[0]
 
 
 # ---- run -------------------------------------------------------------------------------------
@@ -243,8 +250,8 @@ def _inspect(args: argparse.Namespace) -> int:
 
 
 def _nodes(args: argparse.Namespace) -> int:
-    registry = _registry(args)
-    described = registry.describe()
+    registry, packs = _loaded(args)
+    described = object_info(registry)
     if args.json:
         print(json.dumps(described, indent=2))
         return EXIT_OK
@@ -257,9 +264,9 @@ def _nodes(args: argparse.Namespace) -> int:
             inputs = ", ".join([*info["input_order"]["required"], *(f"[{n}]" for n in info["input_order"]["optional"])])
             outputs = ", ".join(f"{n}:{t}" for n, t in zip(info["output_name"], info["output"], strict=True))
             print(f"  {info['name']:<22} ({inputs}) -> ({outputs})")
-    if registry.packs:
+    if packs:
         print("custom node packs:")
-    for pack in registry.packs:
+    for pack in packs:
         detail = pack.error or f"{len(pack.nodes)} node(s) in {pack.seconds:.3f} s"
         print(f"  {pack.name:<22} {pack.status:<8} {detail}")
     return EXIT_OK

@@ -1,4 +1,4 @@
-"""What a run reports while it goes: one event type per step, delivered to one callback.
+"""What a run reports: one event type per step, delivered to one callback, and the ``RunResult``.
 
 The CLI draws progress bars from these; the server turns them into WebSocket messages.
 """
@@ -7,13 +7,41 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from .errors import Interrupted, NodeExecutionError
 
-if TYPE_CHECKING:
-    from .executor import RunResult
+
+@dataclass
+class RunResult:
+    """What a run produced; ``Executor.run`` returns it and ``RunDone`` carries it."""
+
+    run_id: str
+    targets: list[str]
+    #: Output values of every node evaluated or read from cache in this run, by node id.
+    values: dict[str, tuple[Any, ...]] = field(default_factory=dict)
+    #: UI payloads (e.g. the files an output node wrote), by node id.
+    ui: dict[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: Files named in UI payloads, by node id.
+    files: dict[str, list[Path]] = field(default_factory=dict)
+    executed: list[str] = field(default_factory=list)
+    cached: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    #: Output names of every node in ``values``, by node id.
+    output_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def output(self, node_id: str, output: str | int = 0) -> Any:
+        """One output value of a node, by output name or index."""
+        values = self.values[node_id]
+        if isinstance(output, int):
+            return values[output]
+        names = self.output_names[node_id]
+        if output not in names:
+            raise KeyError(f"node {node_id} has no output {output!r}; outputs: {', '.join(names)}")
+        return values[names.index(output)]
 
 
 @dataclass(frozen=True)

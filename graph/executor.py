@@ -12,7 +12,6 @@ import time
 import traceback
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -20,43 +19,14 @@ import numpy as np
 
 from .errors import Interrupted, NodeExecutionError, WorkflowError
 from .events import (Event, EventSink, Interrupt, NodeCached, NodeDone, NodeFailed, NodeProgress,
-                     NodeStarted, RunDone, RunInterrupted, RunStarted)
+                     NodeStarted, RunDone, RunInterrupted, RunResult, RunStarted)
 from .keys import node_keys, subgraph_keys
-from .node import Expand, Node, NodeResult, Ref, check_constant, coerce_constant
+from .node import Expand, Node, NodeResult, Ref, accept_constant
 from .paths import FOLDER_KINDS, PathOutsideFolder, Paths
 from .registry import NodeRegistry
 from .store import ContentStore
-from .types import WIDGET_TYPES
 from .validation import Plan, PlannedNode, plan, topological_order
 from .workflow import Link, Workflow
-
-
-@dataclass
-class RunResult:
-    run_id: str
-    targets: list[str]
-    #: Output values of every node evaluated or read from cache in this run, by node id.
-    values: dict[str, tuple[Any, ...]] = field(default_factory=dict)
-    #: UI payloads (e.g. the files an output node wrote), by node id.
-    ui: dict[str, Mapping[str, Any]] = field(default_factory=dict)
-    #: Files named in UI payloads, by node id.
-    files: dict[str, list[Path]] = field(default_factory=dict)
-    executed: list[str] = field(default_factory=list)
-    cached: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-    #: Output names of every node in ``values``, by node id.
-    output_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
-
-    def output(self, node_id: str, output: str | int = 0) -> Any:
-        """One output value of a node, by output name or index."""
-        values = self.values[node_id]
-        if isinstance(output, int):
-            return values[output]
-        names = self.output_names[node_id]
-        if output not in names:
-            raise KeyError(f"node {node_id} has no output {output!r}; outputs: {', '.join(names)}")
-        return values[names.index(output)]
 
 
 class Executor:
@@ -251,7 +221,7 @@ class _Run:
             # An output node's result (the files it wrote) is persisted even without arrays, so a
             # re-run after a restart does not write the same files again.
             self.executor.store.put(self.keys[node_id], {"outputs": outputs, "ui": dict(ui) if ui else None},
-                                    require_arrays=not schema.output_node)
+                                    tier="durable" if schema.output_node else "both")
         self.result.values[node_id] = outputs
         self.record_ui(node_id, ui)
         self.result.executed.append(node_id)
@@ -286,11 +256,11 @@ class _Run:
                                             f"node {value.node!r}")
                     links[spec.name] = Link(ids[value.node], value.output, ids[local], spec.name)
                 elif spec.name in sub.inputs:
-                    problem = check_constant(spec, value) if spec.type in WIDGET_TYPES else None
+                    accepted, problem = accept_constant(spec, value)
                     if problem:
                         raise WorkflowError(f"subgraph node {local!r} ({sub.class_type}): input "
                                             f"'{spec.name}' {problem}")
-                    constants[spec.name] = coerce_constant(spec, value) if spec.type in WIDGET_TYPES else value
+                    constants[spec.name] = accepted
                 elif spec.has_default:
                     constants[spec.name] = spec.default
                 elif not spec.optional:
@@ -299,7 +269,7 @@ class _Run:
             added[ids[local]] = PlannedNode(ids[local], node_class, constants, links)
         refs = []
         for ref in expansion.outputs:
-            if ref.node not in ids or added[ids[ref.node]].node_class.schema.output_index(ref.output) is None:
+            if ref.node not in ids or added[ids[ref.node]].node_class.schema.output_type(ref.output) is None:
                 raise WorkflowError(f"expansion output refers to unknown node output {ref.node}.{ref.output}")
             refs.append(Ref(ids[ref.node], ref.output))
         for sub_id, planned in added.items():

@@ -22,13 +22,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
 from .errors import RegistryError
-from .types import BOOLEAN, COMBO, FLOAT, INT, STRING
-
-if TYPE_CHECKING:
-    from .paths import Paths
+from .paths import Paths
+from .types import BOOLEAN, COMBO, FLOAT, INT, STRING, WIDGET_TYPES
 
 
 class _Missing:
@@ -70,26 +68,6 @@ class Input:
     @property
     def has_default(self) -> bool:
         return self.default is not MISSING
-
-    def options(self) -> dict[str, Any]:
-        """The option dict of ComfyUI's object_info for this input (only what is set)."""
-        options: dict[str, Any] = {}
-        if self.has_default:
-            options["default"] = self.default
-        for key in ("min", "max", "step", "display", "upload"):
-            value = getattr(self, key)
-            if value is not None:
-                options[key] = value
-        flags = {
-            "multiline": self.multiline,
-            "lazy": self.lazy,
-            "forceInput": self.force_input,
-            "control_after_generate": self.randomize,
-        }
-        options.update({key: True for key, on in flags.items() if on})
-        if self.tooltip:
-            options["tooltip"] = self.tooltip
-        return options
 
 
 @dataclass(frozen=True)
@@ -162,6 +140,11 @@ class NodeSchema:
     def output_index(self, name: str) -> int | None:
         return next((i for i, spec in enumerate(self.outputs) if spec.name == name), None)
 
+    def output_type(self, name: str) -> str | None:
+        """The socket type of output ``name``; None when there is no such output."""
+        index = self.output_index(name)
+        return self.outputs[index].type if index is not None else None
+
     def check(self) -> None:
         """Refuse schemas that could never run: duplicate names, bad defaults, unknown context."""
         where = f"node {self.name!r}"
@@ -186,7 +169,7 @@ def _check_input(where: str, spec: Input) -> None:
         raise RegistryError(f"{where}: choice input {spec.name!r} needs at least one choice")
     if spec.min is not None and spec.max is not None and spec.min > spec.max:
         raise RegistryError(f"{where}: input {spec.name!r} has min {spec.min} > max {spec.max}")
-    if spec.has_default and spec.type in (INT, FLOAT, STRING, BOOLEAN, COMBO):
+    if spec.has_default and spec.type in WIDGET_TYPES:
         problem = check_constant(spec, spec.default)
         if problem:
             raise RegistryError(f"{where}: default of input {spec.name!r} {problem}")
@@ -229,13 +212,23 @@ def check_constant(spec: Input, value: Any) -> str | None:
     return None
 
 
-def coerce_constant(spec: Input, value: Any) -> Any:
-    """The value a node receives for an accepted constant (integral floats become ints)."""
+def accept_constant(spec: Input, value: Any) -> tuple[Any, str | None]:
+    """What a node receives for constant ``value`` of ``spec``, and why it is refused (None: it is not).
+
+    Widget inputs are checked against type, range and choices (integral floats become ints, ints
+    floats); sockets take any value (an ``Expand`` may hand its subgraph an array). Validation and
+    expansion both accept constants through this function.
+    """
+    if spec.type not in WIDGET_TYPES:
+        return value, None
+    problem = check_constant(spec, value)
+    if problem:
+        return value, problem
     if spec.type == INT and isinstance(value, float):
-        return int(value)
+        return int(value), None
     if spec.type == FLOAT and isinstance(value, int):
-        return float(value)
-    return value
+        return float(value), None
+    return value, None
 
 
 def _show(value: Any) -> str:

@@ -1,7 +1,8 @@
-"""The node registry: which node classes exist, where they came from, and their JSON description.
+"""The node registry: which node classes exist, where they came from, and which links they allow.
 
 No import-time side effects: a registry is an object you create and fill (``nodes.register`` fills
-one with the built-ins; ``graph.plugins.load_registry`` does that and loads installed packs).
+one with the built-ins; ``graph.packs.load_registry`` does that for every installed node package).
+Its JSON description is ``graph.comfy.object_info``.
 """
 
 from __future__ import annotations
@@ -9,17 +10,27 @@ from __future__ import annotations
 import difflib
 import inspect
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
-from .boundary import COMFY_LIST_CODEC, BoundaryRegistry, ComfyList
 from .codecs import CodecRegistry
+from .comfy.boundary import COMFY_LIST_CODEC, BoundaryRegistry, ComfyList
 from .errors import RegistryError
 from .node import Node, NodeSchema
-from .types import COMBO, TypeRegistry
+from .types import TypeRegistry
 
-if TYPE_CHECKING:
-    from .packs import PackReport
+
+@dataclass(frozen=True)
+class LinkCheck:
+    """What a link from an output to an input would carry; validation, ``Workflow.connect`` and
+    expansion all ask ``NodeRegistry.check_link`` and word the answer for their reader."""
+
+    #: the output's socket type; None when the source node has no such output
+    produced: str | None
+    #: the input's socket type; None when the target node has no such input
+    expected: str | None
+    #: both exist and the output's type may feed the input's
+    compatible: bool
 
 
 class NodeRegistry:
@@ -27,10 +38,8 @@ class NodeRegistry:
         self.types = TypeRegistry()
         self.codecs = CodecRegistry()
         self.codecs.register(ComfyList, COMFY_LIST_CODEC, tuple, ComfyList)
-        #: conversions of values crossing into ComfyUI-style nodes, by socket type (see graph.boundary)
+        #: conversions of values crossing into ComfyUI-style nodes, by socket type (see graph.comfy.boundary)
         self.boundary = BoundaryRegistry()
-        #: what loading custom node packs found, one report per pack (see graph.packs)
-        self.packs: list[PackReport] = []
         self._classes: dict[str, type[Node]] = {}
         self._sources: dict[str, str] = {}
         self._workflow_readers: list[Callable[[Path], str | None]] = []
@@ -77,18 +86,24 @@ class NodeRegistry:
         unknown = self.types.unknown_parts(type_name)
         raise RegistryError(f"node {node!r}: {where} has unknown socket type(s) {unknown}; register them first")
 
+    def check_link(self, source_class: str, output: str, target_class: str, input: str) -> LinkCheck:
+        """The one link-compatibility check: ``source_class.output`` feeding ``target_class.input``."""
+        produced = self.get(source_class).schema.output_type(output)
+        spec = self.get(target_class).schema.input(input)
+        expected = spec.type if spec is not None else None
+        compatible = produced is not None and expected is not None and self.types.compatible(produced, expected)
+        return LinkCheck(produced, expected, compatible)
+
     def link_problem(self, source_class: str, output: str, target_class: str, input: str) -> str | None:
         """Why ``source_class.output`` cannot feed ``target_class.input``, or None when it can."""
-        source, target = self.get(source_class).schema, self.get(target_class).schema
-        index, spec = source.output_index(output), target.input(input)
-        if index is None:
+        link = self.check_link(source_class, output, target_class, input)
+        if link.produced is None:
             return f"{source_class} has no output {output!r}"
-        if spec is None:
+        if link.expected is None:
             return f"{target_class} has no input {input!r}"
-        produced = source.outputs[index].type
-        if not self.types.compatible(produced, spec.type):
-            return (f"output {output!r} of {source_class} gives {produced}; "
-                    f"input {input!r} of {target_class} expects {spec.type}")
+        if not link.compatible:
+            return (f"output {output!r} of {source_class} gives {link.produced}; "
+                    f"input {input!r} of {target_class} expects {link.expected}")
         return None
 
     def __contains__(self, name: object) -> bool:
@@ -113,31 +128,3 @@ class NodeRegistry:
         """``"; did you mean 'SaveImage'?"`` or an empty string."""
         close = difflib.get_close_matches(name, self._classes, n=1)
         return f"; did you mean {close[0]!r}?" if close else ""
-
-    def describe(self) -> dict[str, dict[str, Any]]:
-        """Every node as a JSON document in the shape of ComfyUI's ``/object_info``."""
-        return {name: self.describe_one(name) for name in sorted(self._classes)}
-
-    def describe_one(self, name: str) -> dict[str, Any]:
-        node_class = self.get(name)
-        schema = node_class.schema
-        groups: dict[str, dict[str, list[Any]]] = {"required": {}, "optional": {}}
-        for spec in schema.inputs:
-            head: Any = list(spec.choices or ()) if spec.type == COMBO else spec.type
-            groups["optional" if spec.optional else "required"][spec.name] = [head, spec.options()]
-        return {
-            "input": {**groups, "hidden": {}},
-            "input_order": {group: list(specs) for group, specs in groups.items()},
-            "output": [out.type for out in schema.outputs],
-            "output_is_list": [out.is_list for out in schema.outputs],
-            "output_name": [out.name for out in schema.outputs],
-            "output_tooltips": [out.tooltip for out in schema.outputs],
-            "name": schema.name,
-            "display_name": schema.display_name,
-            "description": schema.description,
-            "category": schema.category,
-            "output_node": schema.output_node,
-            "python_module": node_class.__module__,
-            "source": self._sources[name],
-            "version": schema.version,
-        }

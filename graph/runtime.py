@@ -12,8 +12,8 @@ import re
 from pathlib import Path
 
 from .executor import Executor
+from .packs.plugins import load_registry
 from .paths import Paths
-from .plugins import load_registry
 from .registry import NodeRegistry
 from .store import ContentStore, DiskTier, MemoryTier
 

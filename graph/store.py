@@ -2,7 +2,8 @@
 
 Node outputs and time segments share it. Other layers see only the tiny ``ArrayStore`` protocol
 (``get``/``put``/``contains``), so a world or media library can reuse a cached segment without
-knowing who cached it.
+knowing who cached it. ``put`` takes a ``Tier`` as a plain string, so ``world/`` and ``media/``
+(which never import this package) pass the same values through their own copies of the protocol.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 from safetensors import SafetensorError
@@ -32,12 +33,25 @@ _TREE_KEY = "worldgraph.tree"
 _KEY_KEY = "worldgraph.key"
 
 
+#: Where ``ContentStore.put`` keeps a value:
+#: ``"both"``: in memory, and on disk when it holds an array (a value of plain scalars is cheaper to
+#: recompute than to write and read back, so it stays in memory only);
+#: ``"durable"``: in memory and on disk whatever it holds (an output node's result: a re-run after a
+#: restart must not write the same files again);
+#: ``"memory"``: in memory only (values that need not, or cannot, outlive the process);
+#: ``"disk"``: on disk only, whatever it holds (large values read rarely: memory stays flat).
+#: Without a disk tier every value is kept in memory. A value the codecs cannot encode is never on disk.
+Tier = Literal["both", "durable", "memory", "disk"]
+_IN_MEMORY: frozenset[Tier] = frozenset({"both", "durable", "memory"})
+_ON_DISK: frozenset[Tier] = frozenset({"both", "durable", "disk"})
+
+
 class ArrayStore(Protocol):
     """What ``world/`` and ``media/`` may rely on."""
 
     def get(self, key: str) -> Any | None: ...
 
-    def put(self, key: str, value: Any) -> None: ...
+    def put(self, key: str, value: Any, tier: Tier = "both") -> None: ...
 
     def contains(self, key: str) -> bool: ...
 
@@ -202,7 +216,7 @@ def _load_with_metadata(data: bytes) -> tuple[dict[str, np.ndarray], dict[str, s
 
 
 class ContentStore:
-    """Memory first, then disk. ``put`` keeps everything in memory and persists what it can."""
+    """Memory first, then disk; ``put`` keeps a value in the tiers its ``Tier`` names."""
 
     def __init__(self, memory: MemoryTier, disk: DiskTier | None = None) -> None:
         self.memory = memory
@@ -216,14 +230,13 @@ class ContentStore:
                 self.memory.put(key, value)
         return value
 
-    def put(self, key: str, value: Any, persist: bool = True, require_arrays: bool = True,
-            memory: bool = True) -> None:
-        """Keep ``value`` in memory (unless ``memory`` is False: large values read rarely) and persist
-        what can be persisted."""
-        if memory or self.disk is None:
+    def put(self, key: str, value: Any, tier: Tier = "both") -> None:
+        """Keep ``value`` where ``tier`` says (see ``Tier``); the default keeps it in memory and
+        persists it when it holds arrays."""
+        if tier in _IN_MEMORY or self.disk is None:
             self.memory.put(key, value)
-        if persist and self.disk is not None:
-            self.disk.put(key, value, require_arrays)
+        if tier in _ON_DISK and self.disk is not None:
+            self.disk.put(key, value, require_arrays=tier == "both")
 
     def contains(self, key: str) -> bool:
         return self.memory.contains(key) or (self.disk is not None and self.disk.contains(key))

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ValidationError, WorkflowInvalid
-from .node import Input, Node, check_constant, coerce_constant
+from .node import Input, Node, accept_constant
 from .registry import NodeRegistry
 from .types import ANY, WIDGET_TYPES
 from .workflow import Link, Workflow
@@ -180,9 +180,9 @@ class _Checker:
         linked = {}
         for name, link in links.items():
             source = self.node_class(link.source)
-            index = source.schema.output_index(link.output) if source else None
-            if source is not None and index is not None:
-                linked[name] = source.schema.outputs[index].type
+            produced = source.schema.output_type(link.output) if source else None
+            if produced is not None:
+                linked[name] = produced
         try:
             problem = node_class.check_inputs(dict(constants), linked)
         except Exception as error:  # a node's own check must not break validation
@@ -195,30 +195,27 @@ class _Checker:
         if source_class is None:
             return  # the unknown class is reported on its own node
         source_schema = source_class.schema
-        index = source_schema.output_index(link.output)
+        checked = self.registry.check_link(source_schema.name, link.output, self.workflow.nodes[node_id].class_type,
+                                           spec.name)
         source = f"node {link.source} ({source_schema.name})"
-        if index is None:
+        if checked.produced is None:
             names = ", ".join(o.name for o in source_schema.outputs) or "none"
             self.error(node_id, f"is linked to output {link.output!r} of {source}, which has no such output "
                        f"(outputs: {names})", spec.name, kind="bad_link")
-            return
-        produced = source_schema.outputs[index].type
-        if not self.registry.types.compatible(produced, spec.type):
+        elif not checked.compatible:
             self.error(node_id, f"expects {spec.type} but is linked to output {link.output!r} of {source}, "
-                       f"which gives {produced}", spec.name, kind="type_mismatch")
+                       f"which gives {checked.produced}", spec.name, kind="type_mismatch")
 
     def check_value(self, node_id: str, spec: Input, value: Any, constants: dict[str, Any]) -> None:
-        if spec.type in WIDGET_TYPES:
-            problem = check_constant(spec, value)
-            if problem:
-                self.error(node_id, problem, spec.name, kind="bad_value")
-            else:
-                constants[spec.name] = coerce_constant(spec, value)
-        elif spec.type == ANY:
-            constants[spec.name] = value
-        else:
+        if spec.type not in WIDGET_TYPES and spec.type != ANY:
             self.error(node_id, f"({spec.type}) cannot hold a typed-in value; connect it to a node that "
                        f"gives {spec.type}", spec.name, kind="bad_value")
+            return
+        accepted, problem = accept_constant(spec, value)
+        if problem:
+            self.error(node_id, problem, spec.name, kind="bad_value")
+        else:
+            constants[spec.name] = accepted
 
     def order(self, needed: list[str], planned: dict[str, PlannedNode]) -> list[str]:
         """Topological order of the needed nodes; cycles are reported with their path."""

@@ -11,7 +11,7 @@ Version 2 (current)::
 Constants (widget values) sit in ``inputs`` by name; a link to an input overrides its constant (the
 editor keeps the widget value for when the link is removed). Fields we do not know are kept on
 load and written back on save. ComfyUI API prompts (``{id: {"class_type", "inputs"}}``) are read
-too; they need the node registry to turn output indices into output names.
+too (``graph.comfy.prompt``); they need the node registry to turn output indices into output names.
 """
 
 from __future__ import annotations
@@ -19,24 +19,21 @@ from __future__ import annotations
 import copy
 import json
 import os
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import jsonschema
 
+from .comfy.prompt import from_api_prompt, is_api_prompt
 from .errors import WorkflowFormatError
 from .files import atomic_write_text
-
-if TYPE_CHECKING:
-    from .registry import NodeRegistry
+from .registry import NodeRegistry
 
 FORMAT = "worldgraph/workflow"
-_NODE_ID = re.compile(r"[^\s/]{1,128}")
 CURRENT_VERSION = 2
 
 
@@ -85,8 +82,8 @@ class Workflow:
         """Read any supported version, or a ComfyUI API prompt."""
         if not isinstance(data, dict):
             raise WorkflowFormatError(f"a workflow is a JSON object, not {type(data).__name__}", source)
-        if _is_comfy_api_prompt(data):
-            return _from_comfy_api(data, registry, source)
+        if is_api_prompt(data):
+            return _from_current(from_api_prompt(data, registry, source))
         if isinstance(data.get("nodes"), list) and "last_node_id" in data:
             raise WorkflowFormatError(
                 "this is a ComfyUI editor workflow; export it from ComfyUI in API format", source)
@@ -302,48 +299,3 @@ def _from_current(data: dict[str, Any]) -> Workflow:
     ]
     extra = {k: v for k, v in data.items() if k not in ("format", "version", "nodes", "links", "layout")}
     return Workflow(nodes, links, dict(data.get("layout", {})), extra)
-
-
-# ---- ComfyUI API prompts ------------------------------------------------------------------
-def _is_comfy_api_prompt(data: dict[str, Any]) -> bool:
-    return bool(data) and all(isinstance(v, dict) and "class_type" in v for v in data.values())
-
-
-def _is_comfy_link(value: Any) -> bool:
-    return (isinstance(value, list) and len(value) == 2 and isinstance(value[0], (str, int))
-            and not isinstance(value[0], bool) and isinstance(value[1], int) and not isinstance(value[1], bool))
-
-
-def _from_comfy_api(data: dict[str, Any], registry: NodeRegistry | None, source: str) -> Workflow:
-    workflow = Workflow()
-    for node_id, entry in data.items():
-        class_type, inputs = entry["class_type"], entry.get("inputs", {})
-        if not isinstance(class_type, str) or not isinstance(inputs, dict):
-            raise WorkflowFormatError(f"node {node_id}: 'class_type' must be text and 'inputs' an object", source)
-        if not _NODE_ID.fullmatch(str(node_id)):
-            raise WorkflowFormatError(f"node id {node_id!r} must be non-empty, without spaces or '/'", source)
-        title = (entry.get("_meta") or {}).get("title") if isinstance(entry.get("_meta"), dict) else None
-        if title is not None and not isinstance(title, str):
-            raise WorkflowFormatError(f"node {node_id}: '_meta.title' must be text, not {title!r}", source)
-        constants = {name: value for name, value in inputs.items() if not _is_comfy_link(value)}
-        workflow.nodes[str(node_id)] = WorkflowNode(class_type, constants, title)
-    for node_id, entry in data.items():
-        for name, value in entry.get("inputs", {}).items():
-            if _is_comfy_link(value):
-                source_id, index = str(value[0]), value[1]
-                output = _output_name(data.get(source_id), index, registry, source)
-                workflow.links.append(Link(source_id, output, str(node_id), name))
-    return workflow
-
-
-def _output_name(entry: Any, index: int, registry: NodeRegistry | None, source: str) -> str:
-    """Name of output ``index`` of a ComfyUI node; ``#index`` when the class is unknown (a
-    validation error names the unknown class then)."""
-    class_type = entry.get("class_type") if isinstance(entry, dict) else None
-    if registry is None:
-        raise WorkflowFormatError("reading a ComfyUI API prompt needs the node registry", source)
-    if isinstance(class_type, str) and class_type in registry:
-        outputs = registry.get(class_type).schema.outputs
-        if 0 <= index < len(outputs):
-            return outputs[index].name
-    return f"#{index}"

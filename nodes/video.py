@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -13,9 +12,9 @@ from graph import (AUDIO, VIDEO, Bool, Choice, ContentStore, Float, Int, Node, N
                    Socket, String, Workflow)
 from graph.paths import next_numbered_file
 from media.audio import AudioTrack
+from media.segments import encoded_segments
 from media.stream import VideoStream
-from media.video import (FORMATS, METADATA_KEY, QUALITIES, decode_audio, decode_frames, encode_segment, probe,
-                         read_metadata, write)
+from media.video import FORMATS, METADATA_KEY, QUALITIES, decode_audio, decode_frames, probe, read_metadata, write
 
 FIT_MODES = ["pad", "trim", "pad_or_trim"]
 VIDEO_SUFFIXES = (".mp4", ".m4v", ".mov", ".mkv", ".webm")
@@ -40,34 +39,6 @@ class MuxAudio(Node):
 
     def run(self, video: VideoStream, audio: AudioTrack, offset: float) -> tuple[VideoStream]:
         return (video.with_audio(AudioTrack(audio.samples, audio.rate, audio.start + offset)),)
-
-
-def encoded_segments(video: VideoStream, format_name: str, quality: str, store: ContentStore,
-                     progress: Callable[[int], None] | None = None) -> Iterator[bytes]:
-    """Each segment encoded once and cached by its content key; rendering the next segment runs in a
-    thread while this one is encoded, so both cores stay busy."""
-    fmt = FORMATS[format_name]
-
-    def key(k: int) -> str:
-        return f"media/segment/{format_name}/{quality}/{video.fps:g}/{video.keys[k]}"
-
-    def fetch(k: int) -> bytes | np.ndarray:
-        cached = store.get(key(k))
-        return bytes(cached) if cached is not None else video.segment(k, keep=False)
-
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="render-ahead") as pool:
-        pending = pool.submit(fetch, 0)
-        for k in range(video.segment_count):
-            item = pending.result()
-            if k + 1 < video.segment_count:
-                pending = pool.submit(fetch, k + 1)
-            if isinstance(item, np.ndarray):
-                data = encode_segment(item, round(video.fps), fmt, quality)
-                store.put(key(k), data, memory=False)  # on disk: memory stays flat in video length
-                item = data
-            if progress is not None:
-                progress(k + 1)
-            yield item
 
 
 class SaveVideo(Node):

@@ -163,7 +163,7 @@ class Timeline:
                 state = advance(world, self.clock, state, self.actions, edits.get(frame, []))
                 views.append(view(world, self.clock, state))
             record = SegmentRecord(tuple(views), state)
-            store.put(f"world/segment/{hashes[j]}", record, persist=False)
+            store.put(f"world/segment/{hashes[j]}", record, tier="memory")
         assert record is not None  # the loop ran at least for segment k
         return record
 
@@ -225,7 +225,7 @@ class Timeline:
             draw(world, frame_view, size, start + i, out=frames[i])
         frames.flags.writeable = False
         if cache:
-            store.put(key, frames, persist=False)
+            store.put(key, frames, tier="memory")
         return frames
 
     def iter_segments(self, size: tuple[int, int], store: Store) -> Iterator[np.ndarray]:

@@ -80,5 +80,5 @@ def load_world(spec: WorldSpec, store: Store) -> World:
         terrain = Terrain.from_arrays(arrays["terrain"])
         objects = Objects.from_arrays(arrays["objects"])
     world = World(spec, terrain, objects, Renderer(terrain, objects, spec.biome, spec.seed))
-    store.put(key + "/built", world, persist=False)
+    store.put(key + "/built", world, tier="memory")
     return world

@@ -11,9 +11,7 @@ import numpy as np
 import pytest
 
 import graph
-from graph.extensions import scripts
-from graph.pack_options import PackOptions
-from graph.packs import LOADED, PackReport, load_packs
+from graph.packs import LOADED, PackOptions, PackReport, load_packs, scripts
 from media.stream import VideoStream
 from world.actions import ActionTrack
 from world.spec import WorldSpec

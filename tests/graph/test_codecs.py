@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 import pytest
 
-import nodes
 from graph import (ANY, ContentStore, DiskTier, Executor, MemoryTier, Node, NodeRegistry, NodeResult, NodeSchema,
                    Output, Paths, Socket, Workflow)
 from graph.codecs import CodecRegistry, NotEncodable
@@ -235,7 +234,6 @@ class Look(Node):
 
 def test_executor_keeps_unencodable_outputs_in_memory(tmp_path: Path) -> None:
     registry = NodeRegistry()
-    nodes.register(registry)
     registry.register_all([MakeUnknown, Look], source="tests")
     paths = Paths.under(tmp_path)
 

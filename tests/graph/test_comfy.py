@@ -1,4 +1,4 @@
-"""ComfyUI's node contract run as it is (graph/comfy.py, graph/comfy_inputs.py): the test pack
+"""ComfyUI's node contract run as it is (graph/comfy/nodes.py, graph/comfy/inputs.py): the test pack
 ``tests/custom_nodes/packs/comfy_contract`` through the executor, broken classes, and the
 INPUT_TYPES parser under Hypothesis."""
 
@@ -16,12 +16,12 @@ from hypothesis import strategies as st
 
 import graph
 from graph import Workflow, WorkflowInvalid
-from graph.boundary import ComfyList
-from graph.comfy import api_prompt
-from graph.comfy_inputs import ComfyContractError, parse_entry, parse_input_types
+from graph.comfy.boundary import ComfyList
+from graph.comfy.inputs import ComfyContractError, parse_entry, parse_input_types
+from graph.comfy.object_info import node_info
+from graph.comfy.prompt import to_api_prompt
 from graph.node import NodeSchema, check_constant
-from graph.pack_options import PackOptions
-from graph.packs import LOADED, PackReport, load_packs
+from graph.packs import LOADED, PackOptions, PackReport, load_packs
 
 PACKS = Path(__file__).resolve().parents[1] / "custom_nodes" / "packs"
 
@@ -53,7 +53,7 @@ def run(executor: graph.Executor, nodes: dict[str, Any], links: list[tuple[str, 
 def test_every_class_is_registered_with_its_declarations(pack: PackReport, registry: graph.NodeRegistry) -> None:
     assert sorted(pack.nodes) == sorted(name for name in registry.names() if name.startswith("Comfy"))
     assert {"LATENT_COMFY", "MODEL"} <= set(registry.types.describe())
-    invert = registry.describe_one("ComfyInvert")
+    invert = node_info(registry, "ComfyInvert")
     assert invert["display_name"] == "Invert (ComfyUI style)" and invert["category"] == "comfy_contract/image"
     assert invert["description"] == "1 - image, blended by strength"
     assert invert["input"]["required"]["image"] == ["IMAGE", {"tooltip": "frames to invert"}]
@@ -61,25 +61,15 @@ def test_every_class_is_registered_with_its_declarations(pack: PackReport, regis
     assert invert["output_name"] == ["inverted"] and invert["output_tooltips"] == ["the inverted frames"]
     assert invert["source"] == "custom_nodes/comfy_contract"
     assert invert["python_module"] == "custom_nodes.comfy_contract.nodes"
-    latent = registry.describe_one("ComfyMakeLatent")["input"]["required"]
+    latent = node_info(registry, "ComfyMakeLatent")["input"]["required"]
     assert latent["fill"] == [["zeros", "ones"], {"default": "zeros"}]
     assert latent["note"] == ["STRING", {"default": "a latent", "multiline": True}]
     assert latent["width"] == ["INT", {"default": 8, "min": 8, "max": 64, "step": 8}]
     assert latent["seed"][1]["control_after_generate"] is True and latent["seed"][1]["default"] == 0
-    assert registry.describe_one("ComfyLazySwitch")["input"]["required"]["on_true"] == ["IMAGE", {"lazy": True}]
-    assert registry.describe_one("ComfyShout")["input"]["required"]["text"] == ["STRING", {"forceInput": True}]
-    assert registry.describe_one("ComfySplit")["output_is_list"] == [True]
-    assert registry.describe_one("ComfyMakeLatent")["output"] == ["LATENT_COMFY", "MODEL"]
-
-
-def test_images_cross_as_float_tensors_and_come_back_as_uint8(pack: PackReport, executor: graph.Executor) -> None:
-    result = run(executor, {"1": ("EmptyImage", {"width": 4, "height": 2, "red": 255, "green": 10, "blue": 128}),
-                            "2": ("ComfyInvert", {}), "3": ("ComfyImageStats", {}), "4": ("PreviewValue", {})},
-                 [("1", "image", "2", "image"), ("2", "inverted", "3", "images"), ("2", "inverted", "4", "value")])
-    inverted = result.output("2", "inverted")
-    assert isinstance(inverted, np.ndarray) and inverted.dtype == np.uint8 and inverted.shape == (1, 2, 4, 3)
-    assert inverted[0, 0, 0].tolist() == [0, 245, 127]
-    assert result.ui["3"]["text"] == ["Tensor [1, 2, 4, 3] mean=0.486"]
+    assert node_info(registry, "ComfyLazySwitch")["input"]["required"]["on_true"] == ["IMAGE", {"lazy": True}]
+    assert node_info(registry, "ComfyShout")["input"]["required"]["text"] == ["STRING", {"forceInput": True}]
+    assert node_info(registry, "ComfySplit")["output_is_list"] == [True]
+    assert node_info(registry, "ComfyMakeLatent")["output"] == ["LATENT_COMFY", "MODEL"]
 
 
 def test_custom_types_hidden_inputs_and_ui_results(pack: PackReport, executor: graph.Executor) -> None:
@@ -156,7 +146,7 @@ def test_a_comfyui_api_prompt_runs_and_round_trips(pack: PackReport, executor: g
               "9": {"class_type": "ComfyLatentInfo", "inputs": {"latent": ["5", 0], "model": ["5", 1]}}}
     workflow = Workflow.from_dict(prompt, executor.registry)
     assert executor.run(workflow).output("9", "info") == "[1, 4, 1, 1] sum=0 n"
-    assert api_prompt(workflow, executor.registry) == prompt
+    assert to_api_prompt(workflow.to_dict(), executor.registry) == prompt
 
 
 def test_a_failing_comfy_function_is_a_node_failure(pack: PackReport, executor: graph.Executor) -> None:

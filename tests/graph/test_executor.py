@@ -11,10 +11,10 @@ from typing import Any
 
 import numpy as np
 import pytest
+from standins import standin_registry
 from PIL import Image
 
 import graph
-import nodes
 from graph import (ANY, INT, ContentStore, DiskTier, Executor, Expand, Int, Interrupt, Interrupted,
                    MemoryTier, Node, NodeCached, NodeDone, NodeExecutionError, NodeFailed, NodeProgress,
                    NodeRegistry, NodeResult, NodeSchema, NodeStarted, Output, Paths, Ref, RunDone,
@@ -194,9 +194,8 @@ def _clean() -> None:
 
 @pytest.fixture
 def registry() -> NodeRegistry:
-    """The built-ins plus this module's test nodes (overrides conftest's registry)."""
-    registry = NodeRegistry()
-    nodes.register(registry)
+    """The stand-ins plus this module's test nodes (overrides conftest's registry)."""
+    registry = standin_registry()
     registry.register_all(TEST_NODES, source="tests")
     return registry
 

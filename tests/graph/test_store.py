@@ -362,18 +362,30 @@ def test_content_store_memory_then_disk(tmp_path: Path) -> None:
     assert restarted.get("k") is back
 
 
-def test_content_store_persist_and_require_arrays(tmp_path: Path) -> None:
+def test_content_store_tiers(tmp_path: Path) -> None:
     disk = DiskTier(tmp_path / "objects", CodecRegistry())
     store = ContentStore(MemoryTier(1 << 20), disk)
 
-    store.put("scalar", (1, 2))
+    store.put("scalar", (1, 2))  # "both": scalars stay in memory
     assert store.get("scalar") == (1, 2) and not disk.contains("scalar")
 
-    store.put("forced", (1, 2), require_arrays=False)
-    assert disk.contains("forced")
+    store.put("forced", (1, 2), tier="durable")
+    assert disk.contains("forced") and store.memory.contains("forced")
 
-    store.put("transient", (np.zeros(2),), persist=False)
+    store.put("transient", (np.zeros(2),), tier="memory")
     assert store.contains("transient") and not disk.contains("transient")
+
+    store.put("large", (np.zeros(2),), tier="disk")
+    assert disk.contains("large") and not store.memory.contains("large")
+    store.put("large scalars", (1, 2), tier="disk")
+    assert disk.contains("large scalars") and not store.memory.contains("large scalars")
+
+
+def test_content_store_without_disk_keeps_every_tier_in_memory() -> None:
+    store = ContentStore(MemoryTier(1 << 20))
+    for tier in ("both", "durable", "memory", "disk"):
+        store.put(tier, (1,), tier=tier)  # type: ignore[arg-type]
+        assert store.get(tier) == (1,)
 
 
 def test_content_store_without_disk() -> None:

@@ -8,6 +8,7 @@ import time
 from pathlib import Path
 
 import pytest
+from standins import standin_registry
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -18,7 +19,7 @@ from graph import (INT, Input, Link, Node, NodeSchema, Output, Socket, Validatio
 HELLO = Path(__file__).resolve().parents[2] / "workflows" / "hello.json"
 
 #: One registry for the property tests (they never register anything into it).
-REGISTRY = graph.load_registry()
+REGISTRY = standin_registry()
 
 
 def build(nodes: dict, links=()) -> Workflow:

@@ -19,5 +19,5 @@ def meadow() -> World:
 @pytest.fixture
 def warm(executor: Executor, meadow: World) -> Executor:
     """The executor, its store already holding the built meadow (so no test pays for generating it)."""
-    executor.store.put(f"world/{GENERATOR_VERSION}/{meadow.spec.terrain_key()}/built", meadow, persist=False)
+    executor.store.put(f"world/{GENERATOR_VERSION}/{meadow.spec.terrain_key()}/built", meadow, tier="memory")
     return executor

@@ -13,8 +13,8 @@ import pytest
 import soundfile
 
 import graph
+import media.segments
 import media.video
-import nodes.video
 from graph import Executor, NodeExecutionError, Paths, Workflow
 from media.audio import RATE, AudioTrack
 from media.stream import VideoStream
@@ -154,7 +154,7 @@ def test_resaving_after_an_audio_change_reencodes_no_video(warm: Executor, paths
         return real(frames, *args, **kwargs)
 
     monkeypatch.setattr(media.video, "encode_segment", counting)
-    monkeypatch.setattr(nodes.video, "encode_segment", counting)
+    monkeypatch.setattr(media.segments, "encode_segment", counting)
     first = saved(warm.run(film(audio_inputs={"steps": 1.0})), paths)
     assert calls == [10, 10]  # two segments of a second
     calls.clear()

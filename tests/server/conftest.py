@@ -27,13 +27,15 @@ def registry() -> graph.NodeRegistry:
 
 @pytest.fixture
 def make_app(tmp_path: Path, registry: graph.NodeRegistry) -> Callable[..., Any]:
-    """``make_app(root=None, registry=None, **config)``: an app over ``root`` (default tmp_path)."""
+    """``make_app(root=None, registry=None, reports=None, **config)``: an app over ``root`` (default
+    tmp_path) reporting the custom node packs ``reports``."""
 
-    def make(root: Path | None = None, registry_: graph.NodeRegistry | None = None, **config: Any) -> Any:
+    def make(root: Path | None = None, registry_: graph.NodeRegistry | None = None,
+             reports: graph.PackReports | None = None, **config: Any) -> Any:
         base = root or tmp_path
         nodes = registry_ or registry
         store = graph.ContentStore(graph.MemoryTier(1 << 26), graph.DiskTier(base / "cache", nodes.codecs))
         executor = graph.Executor(nodes, store, graph.Paths.under(base))
-        return server.create_app(server.Config(root=base, **config), executor)
+        return server.create_app(server.Config(root=base, **config), executor, reports)
 
     return make

@@ -15,16 +15,16 @@ from yarl import URL
 
 import graph
 import server
-from graph.pack_options import PackOptions, from_arguments
-from graph.packs import load_packs
+from graph.packs import PackOptions, PackReports, from_arguments, load_packs
 
 PACKS = Path(__file__).resolve().parents[1] / "custom_nodes" / "packs"
 PACK_INIT = (PACKS / "comfy_contract" / "__init__.py").read_text()
 
 
 @pytest.fixture
-def packs(tmp_path: Path, registry: graph.NodeRegistry) -> graph.NodeRegistry:
-    """The registry with the comfy_contract pack, a failing pack, and a pack whose web folder links out."""
+def packs(tmp_path: Path, registry: graph.NodeRegistry) -> PackReports:
+    """The comfy_contract pack, a failing pack, and a pack whose web folder links out, loaded into the
+    registry."""
     extra = tmp_path / "extra"
     (extra / "failing" / "web").mkdir(parents=True)
     (extra / "failing" / "__init__.py").write_text("WEB_DIRECTORY = 'web'\nimport not_there\n")
@@ -33,14 +33,13 @@ def packs(tmp_path: Path, registry: graph.NodeRegistry) -> graph.NodeRegistry:
     (extra / "linky" / "__init__.py").write_text("WEB_DIRECTORY = 'web'\n")
     (extra / "linky" / "secret.txt").write_text("a secret\n")
     (extra / "linky" / "web" / "out.js").symlink_to(extra / "linky" / "secret.txt")
-    load_packs(registry, PackOptions((PACKS, extra)))
-    return registry
+    return load_packs(registry, PackOptions((PACKS, extra)))
 
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 @run_async
-async def test_the_listing(make_app: Any, packs: graph.NodeRegistry, prefix: str) -> None:
-    async with serve(make_app()) as client:
+async def test_the_listing(make_app: Any, packs: PackReports, prefix: str) -> None:
+    async with serve(make_app(reports=packs)) as client:
         response = await client.get(f"{prefix}/custom_nodes")
         assert response.status == 200
         listed = {pack["name"]: pack for pack in (await response.json())["packs"]}
@@ -59,8 +58,8 @@ async def test_the_listing(make_app: Any, packs: graph.NodeRegistry, prefix: str
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 @run_async
-async def test_extensions_list_and_files(make_app: Any, packs: graph.NodeRegistry, prefix: str) -> None:
-    async with serve(make_app()) as client:
+async def test_extensions_list_and_files(make_app: Any, packs: PackReports, prefix: str) -> None:
+    async with serve(make_app(reports=packs)) as client:
         response = await client.get(f"{prefix}/extensions")
         urls = await response.json()
         assert urls == ["/extensions/comfy_contract/contract.js", "/extensions/comfy_contract/lib/helper.js"]
@@ -79,9 +78,9 @@ REFUSED = ["../__init__.py", "%2e%2e/__init__.py", "..%2f__init__.py", "lib/..%2
 
 @pytest.mark.parametrize("prefix", PREFIXES)
 @run_async
-async def test_extension_files_never_leave_their_folder(make_app: Any, packs: graph.NodeRegistry,
+async def test_extension_files_never_leave_their_folder(make_app: Any, packs: PackReports,
                                                         prefix: str) -> None:
-    async with serve(make_app()) as client:
+    async with serve(make_app(reports=packs)) as client:
         base = f"http://127.0.0.1:{client.port}{prefix}/extensions"
         assert (await client.session.get(URL(f"{base}/comfy_contract/lib%2fhelper.js", encoded=True))).status == 200
         for path in [f"comfy_contract/{tail}" for tail in REFUSED] + ["linky/out.js", "failing/x.js", "nobody/x.js",
@@ -103,8 +102,8 @@ def _raw_get(port: int, target: str) -> bytes:
 
 
 @run_async
-async def test_raw_dot_segments_are_refused(make_app: Any, packs: graph.NodeRegistry) -> None:
-    async with serve(make_app()) as client:
+async def test_raw_dot_segments_are_refused(make_app: Any, packs: PackReports) -> None:
+    async with serve(make_app(reports=packs)) as client:
         control = await asyncio.to_thread(_raw_get, client.port, "/extensions/comfy_contract/lib/helper.js")
         assert control.startswith(b"HTTP/1.1 200") and b"nested extension module" in control
         for target in ("/extensions/comfy_contract/../__init__.py", "/extensions/comfy_contract/lib/../../nodes.py",
@@ -116,7 +115,7 @@ async def test_raw_dot_segments_are_refused(make_app: Any, packs: graph.NodeRegi
 
 
 @run_async
-async def test_comfy_nodes_run_through_the_server(make_app: Any, packs: graph.NodeRegistry) -> None:
+async def test_comfy_nodes_run_through_the_server(make_app: Any, packs: PackReports) -> None:
     prompt = {
         "1": {"class_type": "EmptyImage", "inputs": {"width": 4, "height": 4, "red": 255}},
         "2": {"class_type": "ComfyInvert", "inputs": {"image": ["1", 0], "strength": 1.0}},
@@ -127,7 +126,7 @@ async def test_comfy_nodes_run_through_the_server(make_app: Any, packs: graph.No
         "7": {"class_type": "ComfyShout", "inputs": {"text": ["6", 0], "suffix": "?"}},
         "8": {"class_type": "ComfyJoin", "inputs": {"texts": ["7", 0], "separator": " "}},
     }
-    async with serve(make_app()) as client:
+    async with serve(make_app(reports=packs)) as client:
         queued = await post_prompt(client, prompt)
         entry = await finished(client, queued["prompt_id"])
         assert entry["status"]["status_str"] == "success", entry["status"]

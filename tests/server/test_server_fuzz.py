@@ -17,8 +17,9 @@ from serverkit import HELLO, LiveServer, run_async, serve
 
 import graph
 import server
+from graph.comfy.object_info import object_info
 
-_DESCRIBED = graph.load_registry().describe()
+_DESCRIBED = object_info(graph.load_registry())
 CLASSES = sorted(_DESCRIBED)
 INPUTS = {name: [*info["input"]["required"], *info["input"].get("optional", {})] for name, info in _DESCRIBED.items()}
 OUTPUT_NAMES = sorted({o for info in _DESCRIBED.values() for o in info["output_name"]})

@@ -17,7 +17,7 @@ from world import objects as objects_module
 from world.actions import ActionTrack
 from world.presets import PRESETS
 from world.spec import WorldSpec
-from world.store import DictStore
+from world.store import DictStore, Tier
 from world.terrain import Terrain
 from world.world import GENERATOR_VERSION, World, load_world
 
@@ -57,11 +57,11 @@ class _WorldsShared(DictStore):
     def get(self, key: str) -> object | None:
         return _WORLDS.get(key) if key.startswith(self.PREFIX) else super().get(key)
 
-    def put(self, key: str, value: object, persist: bool = True) -> None:
+    def put(self, key: str, value: object, tier: Tier = "both") -> None:
         if key.startswith(self.PREFIX):
-            _WORLDS.put(key, value, persist)
+            _WORLDS.put(key, value, tier)
         else:
-            super().put(key, value, persist)
+            super().put(key, value, tier)
 
     def contains(self, key: str) -> bool:
         return _WORLDS.contains(key) if key.startswith(self.PREFIX) else super().contains(key)

@@ -72,7 +72,7 @@ def load_model(world: LearnedWorld, store: Store) -> WorldModel:
     model = store.get(key)
     if model is None:
         model = checkpoint.load(Path(world.path), device())
-        store.put(key, model, persist=False)
+        store.put(key, model, tier="memory")
     return model
 
 

@@ -154,7 +154,7 @@ class LatentTimeline(WalkShape):
         frames = grade(frames, self._looks(*self.segment_range(k)))
         frames.flags.writeable = False
         if cache:
-            store.put(key, frames, persist=False)
+            store.put(key, frames, tier="memory")
         return frames
 
     def render_frame(self, frame: int, size: tuple[int, int], store: Store) -> np.ndarray:

@@ -7,14 +7,15 @@ A pack is a folder with an ``__init__.py``, or a single ``.py`` file, inside a c
 - ``register(registry)``: our node API (``docs/custom-nodes.md``). Node classes it registers are
   added once ``register`` returns, so a pack whose ``register`` raises adds none.
 - ``NODE_CLASS_MAPPINGS`` (and ``NODE_DISPLAY_NAME_MAPPINGS``): ComfyUI's contract; classes are
-  wrapped by ``graph.comfy`` (``Node`` subclasses there are registered as they are).
+  wrapped by ``graph.comfy.nodes`` (``Node`` subclasses there are registered as they are).
 
 ``WEB_DIRECTORY`` names a folder of editor extensions inside the pack (served by the server).
 
 Nothing a pack does can stop the others: an exception or a syntax error at import fails that pack,
 an invalid node definition fails that node, and a node name taken already is skipped (the first
-pack wins). Every outcome is logged and kept in a ``PackReport`` (``registry.packs``), with the
-load time, the pack's declared requirements (shown, never installed) and its web folder.
+pack wins). Every outcome is logged and kept in a ``PackReport``, with the load time, the pack's
+declared requirements (shown, never installed) and its web folder; ``load_packs`` returns them as
+``PackReports``, which its caller (the CLI, the server) keeps.
 """
 
 from __future__ import annotations
@@ -28,64 +29,23 @@ import tomllib
 import traceback
 import types
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
 from typing import Any
 
-from .comfy import adapt
-from .errors import RegistryError
-from .node import Node
-from .pack_options import PackOptions
-from .paths import PathOutsideFolder, resolve_inside
-from .registry import NodeRegistry
+from ..comfy.nodes import adapt
+from ..errors import RegistryError
+from ..node import Node
+from ..paths import PathOutsideFolder, resolve_inside
+from ..registry import NodeRegistry
+from .options import PackOptions
+from .reports import DISABLED, FAILED, LOADED, PackReport, PackReports, shown_path
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("graph.packs")  # the name users filter by (docs/custom-nodes.md)
 
-LOADED, FAILED, DISABLED = "loaded", "failed", "disabled"
 #: the parent module of every pack's module
 PARENT_MODULE = "custom_nodes"
 _DISABLED_SUFFIX = ".disabled"
-
-
-@dataclass
-class PackReport:
-    name: str
-    path: Path
-    status: str = LOADED
-    #: why the pack failed (``import failed: ModuleNotFoundError: ...``) or is disabled
-    error: str = ""
-    #: where it failed: the pack's own frames and the exception
-    traceback: str = ""
-    module: str = ""
-    nodes: list[str] = field(default_factory=list)
-    #: ``{"node": name, "error": text}`` for each node definition that was refused
-    node_errors: list[dict[str, str]] = field(default_factory=list)
-    #: ``{"node": name, "kept": source}`` for each node skipped because another source has it
-    duplicates: list[dict[str, str]] = field(default_factory=list)
-    warnings: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-    slow: bool = False
-    requirements: list[str] = field(default_factory=list)
-    web_directory: Path | None = None
-
-    @property
-    def source(self) -> str:
-        """The source name of its nodes in the registry (``/object_info``'s ``source``)."""
-        return f"custom_nodes/{self.name}"
-
-    def where(self) -> str:
-        """``custom node pack 'name' (custom_nodes/name)`` for messages."""
-        return f"custom node pack {self.name!r} ({_shown(self.path)})"
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name, "path": str(self.path), "module": self.module, "status": self.status,
-            "error": self.error, "traceback": self.traceback, "nodes": list(self.nodes),
-            "node_errors": list(self.node_errors), "duplicates": list(self.duplicates),
-            "warnings": list(self.warnings), "seconds": round(self.seconds, 4), "slow": self.slow,
-            "requirements": list(self.requirements),
-        }
 
 
 class PackRegistrar:
@@ -127,9 +87,8 @@ def discover(folder: Path) -> list[tuple[str, Path, bool]]:
     return found
 
 
-def load_packs(registry: NodeRegistry, options: PackOptions) -> list[PackReport]:
-    """Load every pack found in ``options.paths`` into ``registry``; the reports are also appended
-    to ``registry.packs``."""
+def load_packs(registry: NodeRegistry, options: PackOptions) -> PackReports:
+    """Load every pack found in ``options.paths`` into ``registry``; one report per pack found."""
     reports: list[PackReport] = []
     first: dict[str, PackReport] = {}
     modules: set[str] = set()
@@ -148,13 +107,12 @@ def load_packs(registry: NodeRegistry, options: PackOptions) -> list[PackReport]
     unknown = sorted((options.allow or frozenset()) - first.keys()) if options.enabled else []
     if unknown:
         log.warning("--custom-nodes-allow names pack(s) not found: %s", ", ".join(unknown))
-    registry.packs.extend(reports)
-    return reports
+    return PackReports(tuple(reports))
 
 
 def _disabled_reason(name: str, options: PackOptions, renamed: bool, earlier: PackReport | None) -> str:
     if earlier is not None:
-        return f"a pack of the same name comes first: {_shown(earlier.path)}"
+        return f"a pack of the same name comes first: {shown_path(earlier.path)}"
     if not options.enabled:
         return "custom nodes are disabled (--disable-custom-nodes)"
     if renamed:
@@ -330,11 +288,3 @@ def requirements(path: Path) -> list[str]:
             declared = []
         found.extend(str(item) for item in declared if isinstance(item, str))
     return list(dict.fromkeys(found))
-
-
-def _shown(path: Path) -> str:
-    """``path`` relative to the working folder when it lies inside it."""
-    try:
-        return str(path.absolute().relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import RegistryError
+from ..errors import RegistryError
 
 
 #: The codec name of ``ComfyList`` values in the disk cache.

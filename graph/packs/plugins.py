@@ -6,7 +6,8 @@ A package (the built-in ``nodes`` package included) declares in its ``pyproject.
     mypack = "mypack:register"        # register(registry: NodeRegistry) -> None
 
 so the graph layer finds nodes without importing any node package by name. Custom node packs
-(folders of ``custom_nodes/``) load after them when asked for (``graph.packs``).
+(folders of ``custom_nodes/``) load into the registry afterwards, when the caller asks
+(``graph.packs.load_packs``), and their reports go back to that caller.
 """
 
 from __future__ import annotations
@@ -14,9 +15,7 @@ from __future__ import annotations
 import logging
 from importlib.metadata import EntryPoint, entry_points
 
-from .pack_options import PackOptions
-from .packs import load_packs
-from .registry import NodeRegistry
+from ..registry import NodeRegistry
 
 log = logging.getLogger(__name__)
 
@@ -24,9 +23,8 @@ ENTRY_POINT_GROUP = "worldgraph.nodes"
 BUILTIN = "builtin"
 
 
-def load_registry(group: str = ENTRY_POINT_GROUP, packs: PackOptions | None = None) -> NodeRegistry:
-    """A registry with the built-in nodes, then every other installed node package, then the custom
-    node packs ``packs`` finds (none when it is None).
+def load_registry(group: str = ENTRY_POINT_GROUP) -> NodeRegistry:
+    """A registry with the built-in nodes, then every other installed node package.
 
     The built-ins must load; a failing third-party package is logged and skipped.
     """
@@ -42,8 +40,6 @@ def load_registry(group: str = ENTRY_POINT_GROUP, packs: PackOptions | None = No
             _load(entry_point, registry)
         except Exception:
             log.exception("node package %r (%s) failed to load; skipped", entry_point.name, entry_point.value)
-    if packs is not None:
-        load_packs(registry, packs)
     return registry
 
 

@@ -1,4 +1,6 @@
-"""The ``worldgraph`` command: run, validate, nodes; exit codes 0, 1, 2 and 130."""
+"""The ``worldgraph`` command over the built-in nodes (hello.json writes a PNG with the workflow in it):
+run, validate, nodes; exit codes 0, 1, 2 and 130. Here rather than in tests/graph because the CLI
+loads the built-in nodes (and with them world/, numba and torch) by entry point."""
 
 from __future__ import annotations
 

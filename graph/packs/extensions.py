@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from .packs import LOADED, PackReport
-from .paths import PathOutsideFolder, resolve_inside
+from ..paths import PathOutsideFolder, resolve_inside
+from .reports import LOADED, PackReport
 
 URL_PREFIX = "/extensions"
 _CONTENT_TYPES = {".js": "text/javascript", ".mjs": "text/javascript", ".css": "text/css",

@@ -21,17 +21,16 @@ import math
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, ClassVar
+from typing import Any, ClassVar
 
+from ..node import Node, NodeResult, NodeSchema, Output
+from ..paths import Paths
+from ..registry import NodeRegistry
+from ..types import COMBO, split_types
+from ..workflow import Workflow
 from .boundary import BoundaryRegistry, ComfyList
-from .comfy_inputs import HIDDEN_CONTEXT, ComfyContractError, parse_input_types, type_name_of
-from .node import Node, NodeResult, NodeSchema, Output
-from .types import COMBO, split_types
-from .workflow import Workflow
-
-if TYPE_CHECKING:
-    from .paths import Paths
-    from .registry import NodeRegistry
+from .inputs import HIDDEN_CONTEXT, ComfyContractError, parse_input_types, type_name_of
+from .prompt import to_api_prompt
 
 @dataclass(frozen=True)
 class Contract:
@@ -62,7 +61,7 @@ class Contract:
         if not isinstance(workflow, Workflow):
             return None
         if kind == "PROMPT":
-            return api_prompt(workflow, self.registry)
+            return to_api_prompt(workflow.to_dict(), self.registry)
         if kind == "EXTRA_PNGINFO":
             return {"workflow": workflow.to_dict()}
         return None
@@ -245,17 +244,4 @@ def _accepted(function: Callable[..., Any], values: Mapping[str, Any]) -> dict[s
     if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
         return dict(values)
     return {name: value for name, value in values.items() if name in parameters}
-
-
-def api_prompt(workflow: Workflow, registry: NodeRegistry) -> dict[str, Any]:
-    """The workflow as ComfyUI's API prompt (``{id: {"class_type", "inputs"}}``), links as ``[id, index]``."""
-    prompt: dict[str, Any] = {node_id: {"class_type": node.class_type, "inputs": dict(node.inputs)}
-                              for node_id, node in workflow.nodes.items()}
-    for link in workflow.links:
-        source = workflow.nodes.get(link.source)
-        if link.target not in prompt or source is None or source.class_type not in registry:
-            continue
-        index = registry.get(source.class_type).schema.output_index(link.output)
-        prompt[link.target]["inputs"][link.input] = [link.source, index]
-    return prompt
 

@@ -14,9 +14,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import RegistryError
-from .node import MISSING, Input
-from .types import BOOLEAN, COMBO, FLOAT, INT, STRING
+from ..errors import RegistryError
+from ..node import MISSING, Input
+from ..types import BOOLEAN, COMBO, FLOAT, INT, STRING
 
 #: Hidden inputs ComfyUI fills in, and the context item each one is made from (None: always None).
 HIDDEN_CONTEXT: dict[str, str | None] = {
