@@ -14,8 +14,8 @@ import pytest
 
 import graph
 from graph import Executor, NodeExecutionError, Paths, Workflow
-from graph.pack_options import PackOptions
-from graph.packs import LOADED, PackReport, load_packs
+
+from graph.packs import LOADED, PackOptions, PackReport, load_packs
 from media.image import encode_png
 from world.actions import CROUCH, JUMP, SPRINT, ActionTrack
 from world.backends import BACKENDS

@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 from serverkit import HELLO, LiveServer, run_async, serve
 
 import graph
-import server
 from graph.comfy.object_info import object_info
+from webserver.worker import Worker
 
 _DESCRIBED = object_info(graph.load_registry())
 CLASSES = sorted(_DESCRIBED)
@@ -112,7 +112,7 @@ extras = st.fixed_dictionaries({}, optional={
 
 @pytest.fixture
 def live(make_app, monkeypatch):
-    monkeypatch.setattr(server.Worker, "run", lambda self: None)  # validate and queue, never run
+    monkeypatch.setattr(Worker, "run", lambda self: None)  # validate and queue, never run
     live = LiveServer(make_app(max_pending=1_000_000))
     yield live
     live.close()

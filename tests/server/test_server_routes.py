@@ -17,6 +17,8 @@ from serverkit import (PREFIXES, finished, hello, post_prompt, run_async, runnin
                        workflow)
 
 import server
+from webserver.config import VERSION
+from webserver.security import MAX_BODY
 
 pytestmark = pytest.mark.parametrize("prefix", PREFIXES)
 
@@ -492,12 +494,12 @@ async def test_userdata_never_exposes_the_job_database(make_app, tmp_path, prefi
 async def test_system_stats_and_features(make_app, prefix):
     async with serve(make_app()) as client:
         stats = await (await client.get(f"{prefix}/system_stats")).json()
-        assert stats["system"]["worldgraph_version"] == server.VERSION
+        assert stats["system"]["worldgraph_version"] == VERSION
         assert stats["system"]["python_version"].count(".") == 2
         assert stats["system"]["ram_total"] >= stats["system"]["ram_free"] >= 0
         assert stats["devices"] and {"name", "type", "vram_total", "vram_free"} <= set(stats["devices"][0])
         features = await (await client.get(f"{prefix}/features")).json()
-        assert features["max_upload_size"] == server.MAX_BODY
+        assert features["max_upload_size"] == MAX_BODY
         assert isinstance(features["supports_preview_metadata"], bool)
 
 
@@ -506,7 +508,7 @@ async def test_openapi_describes_every_route(make_app, prefix):
     async with serve(make_app()) as client:
         document = await (await client.get(f"{prefix}/openapi.json")).json()
         assert document["openapi"].startswith("3.")
-        assert document["info"]["version"] == server.VERSION
+        assert document["info"]["version"] == VERSION
         described = {(method.upper(), path) for path, ops in document["paths"].items() for method in ops}
         expected = {(method, path) for method, path, _, _ in server.ROUTES} | {("GET", "/openapi.json")}
         assert described == expected

@@ -1,0 +1,53 @@
+"""The app's lifecycle: the worker starts and stops with the app (cleanup_ctx), WebSockets close on shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from aiohttp import WSCloseCode, WSMsgType
+from aiohttp.test_utils import TestClient, TestServer
+from serverkit import post_prompt, run_async, running, serve, slow
+
+from graph.jobs import INTERRUPTED, JobStore
+from webserver.keys import HUB, WORKER
+
+
+@run_async
+async def test_the_worker_runs_only_while_the_app_does(make_app, tmp_path):
+    app = make_app()
+    worker = app[WORKER]
+    assert worker.thread is None, "the worker must not start before the app does"
+    async with serve(app) as client:
+        assert worker.thread is not None and worker.thread.is_alive()
+        job = await post_prompt(client, slow())
+        await running(client, job["prompt_id"])
+    assert not worker.thread.is_alive(), "the worker thread outlived the app"
+    reopened = JobStore(tmp_path / "state" / "jobs.sqlite3")
+    try:
+        stored = reopened.get(job["prompt_id"])
+        assert stored is not None and stored.status == INTERRUPTED  # stopped at a progress tick, not abandoned
+    finally:
+        reopened.close()
+
+
+@run_async
+async def test_open_websockets_are_closed_when_the_app_shuts_down(make_app):
+    app = make_app()
+    client = TestClient(TestServer(app))
+    await client.start_server()
+    try:
+        sockets = [await client.ws_connect(f"/ws?clientId={name}") for name in ("a", "a", "b")]
+        for ws in sockets:
+            await ws.receive_json(timeout=5)
+        started = time.monotonic()
+        closing = asyncio.create_task(client.server.close())
+        for ws in sockets:
+            message = await ws.receive(timeout=5)
+            assert message.type == WSMsgType.CLOSE, message
+            assert ws.close_code == WSCloseCode.GOING_AWAY
+        await closing
+        assert time.monotonic() - started < 5, "shutdown waited for the WebSockets instead of closing them"
+        assert not any(app[HUB].clients.values())
+    finally:
+        await client.close()

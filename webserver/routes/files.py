@@ -1,0 +1,159 @@
+"""Files: outputs and inputs through /view, uploads into input/, workflows imported from any file that holds one,
+and the workflow templates shipped in workflows/.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+from aiohttp import web
+from multidict import MultiDictProxy
+from PIL import Image, UnidentifiedImageError
+
+from graph import Executor, PathOutsideFolder, Workflow, WorkflowError
+from graph.files import atomic_write_bytes
+from graph.workflow import read_text
+from webserver.keys import EXECUTOR
+from webserver.routing import Route
+from webserver.security import error, inside, read_json
+
+TEMPLATES = Path(__file__).resolve().parents[2] / "workflows"
+MAX_IMAGE_PIXELS = 64_000_000
+_SAFE_NAME = re.compile(r"[^\w.\- ()]+")
+
+
+async def get_view(request: web.Request) -> web.StreamResponse:
+    paths = request.app[EXECUTOR].paths
+    query = request.query
+    try:
+        path = paths.resolve(query.get("type", "output"), query.get("filename", ""), query.get("subfolder", ""))
+    except PathOutsideFolder as refused:
+        raise error(400, str(refused)) from None
+    if not path.is_file():
+        raise error(404, "no such file")
+    return web.FileResponse(path)  # answers Range requests, so video seeks
+
+
+def _clean_name(name: str) -> str:
+    base = _SAFE_NAME.sub("_", Path(name.replace("\\", "/")).name).strip(" .")
+    if not base:
+        raise error(400, f"file name {name!r} has nothing usable in it")
+    return base[:200]
+
+
+async def _read_form(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
+    try:
+        return await request.post()
+    except ValueError as refused:  # e.g. a multipart type without its boundary
+        raise error(400, f"the form cannot be read: {refused}") from None
+
+
+async def post_upload(request: web.Request) -> web.Response:
+    if not request.content_type.startswith("multipart/"):
+        raise error(400, "upload as multipart/form-data with a file field 'image' or 'file'")
+    form = await _read_form(request)
+    upload = form.get("image") or form.get("file")
+    if not isinstance(upload, web.FileField):
+        raise error(400, "no file field 'image' or 'file' in the form")
+    kind = str(form.get("type", "input"))
+    subfolder = str(form.get("subfolder", ""))
+    overwrite = str(form.get("overwrite", "false")).lower() == "true"
+    paths = request.app[EXECUTOR].paths
+    name = _clean_name(upload.filename or "upload")
+    try:
+        target = paths.resolve(kind, name, subfolder)
+    except PathOutsideFolder as refused:
+        raise error(400, str(refused)) from None
+    data = upload.file.read()
+    if "image" in form:
+        await asyncio.to_thread(_check_image, data, name)
+    target = await asyncio.to_thread(_store_upload, target, data, overwrite)
+    return web.json_response({"name": target.name, "subfolder": subfolder, "type": kind})
+
+
+def _store_upload(target: Path, data: bytes, overwrite: bool) -> Path:
+    """Write ``data`` at ``target``, or at the first free ``name (n).ext``: the name is claimed with an
+    exclusive create, so concurrent uploads of one name never overwrite each other."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    if not overwrite:
+        stem, suffix, counter = target.stem, target.suffix, 1
+        while True:
+            try:
+                os.close(os.open(target, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o644))
+                break
+            except FileExistsError:
+                target = target.with_name(f"{stem} ({counter}){suffix}")
+                counter += 1
+    atomic_write_bytes(target, data)
+    return target
+
+
+def _check_image(data: bytes, name: str) -> None:
+    """Refuse what is not an image, and decompression bombs, from the header alone."""
+    try:
+        with Image.open(io.BytesIO(data)) as image:
+            width, height = image.size
+            image.verify()
+    except (UnidentifiedImageError, OSError, SyntaxError, Image.DecompressionBombError) as refused:
+        raise error(400, f"{name!r} is not a readable image: {refused}") from None
+    if width * height > MAX_IMAGE_PIXELS:
+        raise error(413, f"{name!r} is {width}x{height}: more than {MAX_IMAGE_PIXELS:,} pixels")
+
+
+async def post_workflow_import(request: web.Request) -> web.Response:
+    """Any workflow the CLI reads (v1/v2, a ComfyUI API prompt, or an output file with one embedded:
+    PNG, MP4, MKV, WebM) as a current-version document, so the editor never migrates formats itself."""
+    executor = request.app[EXECUTOR]
+    if request.content_type.startswith("multipart/"):
+        upload = (await _read_form(request)).get("file")
+        if not isinstance(upload, web.FileField):
+            raise error(400, "no file field 'file' in the form")
+        name = upload.filename or "upload"
+        text = await asyncio.to_thread(_embedded_text, executor, upload.file.read(), name)
+    else:
+        name, text = "body", json.dumps(await read_json(request))
+    try:
+        workflow = Workflow.from_json(text, executor.registry, source=name)
+    except WorkflowError as refused:
+        raise error(400, str(refused)) from None
+    return web.json_response({"workflow": workflow.to_dict()})
+
+
+def _embedded_text(executor: Executor, data: bytes, name: str) -> str:
+    """The workflow text of an uploaded file, read from a private temporary copy."""
+    with tempfile.TemporaryDirectory(prefix="wg-import-") as folder:
+        path = Path(folder) / _clean_name(name)
+        path.write_bytes(data)
+        try:
+            return read_text(path, executor.registry)
+        except WorkflowError as refused:
+            raise error(400, str(refused)) from None
+
+
+async def list_templates(request: web.Request) -> web.Response:
+    names = sorted(p.name for p in TEMPLATES.glob("*.json")) if TEMPLATES.is_dir() else []
+    return web.json_response(names)
+
+
+async def get_template(request: web.Request) -> web.StreamResponse:
+    path = inside(TEMPLATES, request.match_info["file"])
+    if not path.is_file() or path.suffix != ".json":
+        raise error(404, "no such template")
+    return web.FileResponse(path)
+
+
+ROUTES = [
+    Route("GET", "/view", get_view, "A file of the output, input or temp folder (Range requests supported)"),
+    Route("POST", "/upload/image", post_upload, "Upload an image (multipart field 'image')"),
+    Route("POST", "/upload/file", post_upload, "Upload audio, video or a workflow (multipart field 'file')"),
+    Route("POST", "/workflow/import", post_workflow_import,
+          "Any workflow (JSON body, or multipart 'file': JSON, PNG or video with one embedded) as a current document"),
+    Route("GET", "/templates", list_templates, "Workflows shipped with Worldgraph"),
+    Route("GET", "/templates/{file}", get_template, "One shipped workflow"),
+]

@@ -1,0 +1,109 @@
+"""Prompts and the queue: queue a workflow, read and edit the queue, interrupt, and the history of finished jobs."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+from aiohttp import web
+
+from graph import Workflow, WorkflowError, plan
+from graph.jobs import QueueFull
+from webserver import protocol
+from webserver.keys import EXECUTOR, JOBS, WORKER
+from webserver.routing import Route
+from webserver.security import error, read_json
+
+
+async def post_prompt(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    if not isinstance(body, dict) or "prompt" not in body:
+        raise error(400, "expected a JSON object with a 'prompt' (a workflow or a ComfyUI API prompt)")
+    executor = request.app[EXECUTOR]
+    try:
+        workflow = Workflow.from_dict(body["prompt"], executor.registry, source="prompt")
+        outputs = body.get("outputs")
+        if outputs is not None and not (isinstance(outputs, list) and all(isinstance(o, str) for o in outputs)):
+            raise error(400, "'outputs' must be a list of node ids")
+        plan(workflow, executor.registry, outputs)  # pure CPU, about 0.1 ms: not worth a thread hop
+    except WorkflowError as refused:
+        return web.json_response(protocol.prompt_refused(refused), status=400)
+    client_id = body.get("client_id") if isinstance(body.get("client_id"), str) else None
+    try:
+        job = await asyncio.to_thread(request.app[JOBS].enqueue, workflow.to_dict(), outputs, client_id,
+                                      body.get("front") is True)
+    except QueueFull as full:
+        raise error(429, str(full)) from None
+    request.app[WORKER].wake.set()
+    return web.json_response({"prompt_id": job.id, "number": job.number, "node_errors": {}})
+
+
+async def get_prompt(request: web.Request) -> web.Response:
+    remaining = await asyncio.to_thread(request.app[WORKER].queue_remaining)
+    return web.json_response({"exec_info": {"queue_remaining": remaining}})
+
+
+async def get_queue(request: web.Request) -> web.Response:
+    running, pending = await asyncio.to_thread(request.app[JOBS].queue)
+    return web.json_response({"queue_running": [protocol.queue_item(j) for j in running],
+                              "queue_pending": [protocol.queue_item(j) for j in pending]})
+
+
+async def _clear_or_delete(request: web.Request, remove: Callable[[list[str] | None], int]) -> web.Response:
+    """``{"clear": true}`` removes everything, ``{"delete": [ids]}`` those jobs (ComfyUI's shapes)."""
+    body = await read_json(request)
+    removed = 0
+    if isinstance(body, dict) and body.get("clear"):
+        removed += await asyncio.to_thread(remove, None)
+    if isinstance(body, dict) and isinstance(body.get("delete"), list):
+        removed += await asyncio.to_thread(remove, [str(i) for i in body["delete"]])
+    return web.json_response({"removed": removed})
+
+
+async def post_queue(request: web.Request) -> web.Response:
+    return await _clear_or_delete(request, request.app[JOBS].cancel)
+
+
+async def post_interrupt(request: web.Request) -> web.Response:
+    body = await read_json(request)
+    worker = request.app[WORKER]
+    wanted = body.get("prompt_id") if isinstance(body, dict) else None
+    current = worker.current
+    if current is not None and (wanted is None or wanted == current.id):
+        worker.interrupt.request()
+        return web.json_response({"interrupted": current.id})
+    return web.json_response({"interrupted": None})
+
+
+async def get_history(request: web.Request) -> web.Response:
+    try:
+        limit = int(request.query.get("max_items", "0")) or None
+    except ValueError:
+        raise error(400, "'max_items' must be an integer") from None
+    history = await asyncio.to_thread(request.app[JOBS].history, limit)
+    return web.json_response({job.id: protocol.history_entry(job) for job in history})
+
+
+async def get_history_item(request: web.Request) -> web.Response:
+    job = await asyncio.to_thread(request.app[JOBS].get, request.match_info["prompt_id"])
+    if job is None:
+        raise error(404, f"no prompt {request.match_info['prompt_id']!r}")
+    if job.result is None:
+        return web.json_response({})  # queued or running: not in the history yet (ComfyUI answers {})
+    return web.json_response({job.id: protocol.history_entry(job)})
+
+
+async def post_history(request: web.Request) -> web.Response:
+    return await _clear_or_delete(request, request.app[JOBS].delete_history)
+
+
+ROUTES = [
+    Route("POST", "/prompt", post_prompt, "Validate and queue a workflow (or a ComfyUI API prompt)"),
+    Route("GET", "/prompt", get_prompt, "How many jobs remain"),
+    Route("GET", "/queue", get_queue, "Running and pending jobs"),
+    Route("POST", "/queue", post_queue, "Delete pending jobs ({'delete': [ids]}) or clear them ({'clear': true})"),
+    Route("POST", "/interrupt", post_interrupt, "Interrupt the running job (or the one with 'prompt_id')"),
+    Route("GET", "/history", get_history, "Finished jobs, newest first (max_items)"),
+    Route("POST", "/history", post_history, "Delete ({'delete': [ids]}) or clear ({'clear': true}) history"),
+    Route("GET", "/history/{prompt_id}", get_history_item, "One finished job; 404 for an unknown id"),
+]
