@@ -16,14 +16,15 @@ class UnknownBackend(LookupError):
 
 class BackendRegistry:
     """Backends by name. Registering a name again replaces it only with a backend of the same class
-    (a pack loaded twice); another class under a taken name is refused."""
+    (by module and name: a pack loaded twice is imported afresh); another class under a taken name is
+    refused."""
 
     def __init__(self) -> None:
         self._backends: dict[str, WorldBackend] = {}
 
     def register(self, backend: WorldBackend) -> None:
         taken = self._backends.get(backend.name)
-        if taken is not None and type(taken) is not type(backend):
+        if taken is not None and _class_name(taken) != _class_name(backend):
             raise ValueError(f"world backend name {backend.name!r} is taken by {type(taken).__qualname__}")
         self._backends[backend.name] = backend
 
@@ -49,3 +50,7 @@ def register_backend(backend: WorldBackend) -> None:
 
 def backend_for(world: WorldHandle) -> WorldBackend:
     return BACKENDS.get(world.backend)
+
+
+def _class_name(backend: WorldBackend) -> tuple[str, str]:
+    return type(backend).__module__, type(backend).__qualname__

@@ -13,21 +13,12 @@ Layout: ``photo.py`` the WORLD value and its ``BackendInfo``; ``depth.py`` the d
 from __future__ import annotations
 
 from graph import NodeRegistry
-from world.backends import BACKENDS, register_backend
+from world.backends import register_backend
 
 from .backend import PhotoBackend
 from .nodes import NODES
 
 
 def register(registry: NodeRegistry) -> None:
-    backend = PhotoBackend()
-    try:
-        register_backend(backend)
-    except ValueError:
-        # Packs are imported afresh on every load, so a second load brings a new PhotoBackend class,
-        # which the backend registry refuses under the same name; the first load's backend (the same
-        # code) stays registered and serves this load's worlds too.
-        earlier = type(BACKENDS.get(backend.name))
-        if (earlier.__module__, earlier.__qualname__) != (PhotoBackend.__module__, PhotoBackend.__qualname__):
-            raise
+    register_backend(PhotoBackend())  # a second load (a new class of the same name) replaces the first
     registry.register_all(NODES)

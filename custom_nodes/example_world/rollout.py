@@ -161,7 +161,7 @@ class PhotoRollout:
         frames = np.stack([self.render_state(state, size, store) for state in self.segment_states(k, store)])
         frames.flags.writeable = False
         if cache:
-            store.put(key, frames)
+            store.put(key, frames, tier="memory")  # large, and cheap to render again
         return frames
 
     def render_frame(self, frame: int, size: Size, store: Store) -> np.ndarray:

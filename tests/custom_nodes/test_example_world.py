@@ -210,7 +210,7 @@ def test_start_from_another_image_keeps_the_camera(pack: PackReport) -> None:
 def warm(executor: Executor, pack: PackReport) -> Executor:
     """The executor, its store holding the photo world's open ground already (walks are planned on it)."""
     ground = open_ground(module(pack, "photo").OPEN_GROUND)
-    executor.store.put(f"world/{GENERATOR_VERSION}/{ground.spec.terrain_key()}/built", ground, persist=False)
+    executor.store.put(f"world/{GENERATOR_VERSION}/{ground.spec.terrain_key()}/built", ground, tier="memory")
     return executor
 
 

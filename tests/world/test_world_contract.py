@@ -191,4 +191,7 @@ def test_the_registry_finds_backends_by_name() -> None:
 
     with pytest.raises(ValueError, match="'procedural' is taken by ProceduralBackend"):
         registry.register(Impostor())
+    reloaded = type("ProceduralBackend", (ProceduralBackend,), {"__module__": ProceduralBackend.__module__})
+    registry.register(reloaded())  # the same class imported afresh (a pack loaded again) replaces it
+    assert type(registry.get("procedural")) is reloaded
     assert WorldRef("procedural", WorldSpec()).backend in registry.names()
