@@ -22,7 +22,7 @@ from .paths import PathOutsideFolder, Paths
 from .packs import PackOptions, PackReports, load_packs, load_registry
 from .registry import NodeRegistry
 from .runtime import create_executor
-from .store import ArrayStore, ContentStore, DiskTier, MemoryTier, Tier
+from .store import ContentStore, DiskTier, MemoryTier, Tier
 from .types import ANY, AUDIO, BOOLEAN, COMBO, FLOAT, IMAGE, INT, LATENT, STRING, VIDEO, WORLD
 from .validation import Plan, check, plan
 from .workflow import CURRENT_VERSION, Link, Workflow, WorkflowNode
@@ -30,7 +30,7 @@ from .workflow import CURRENT_VERSION, Link, Workflow, WorkflowNode
 __all__ = [
     "ANY", "AUDIO", "BOOLEAN", "COMBO", "CONTEXT_ITEMS", "CURRENT_VERSION", "FLOAT", "IMAGE", "INT",
     "LATENT", "MISSING", "STRING", "VIDEO", "WORLD",
-    "ArrayStore", "Bool", "Choice", "ContentStore", "DiskTier", "Event", "EventSink", "Executor",
+    "Bool", "Choice", "ContentStore", "DiskTier", "Event", "EventSink", "Executor",
     "Expand", "Float", "Input", "Int", "Interrupt", "Interrupted", "Link", "MemoryTier", "Node",
     "NodeCached", "NodeDone", "NodeExecutionError", "NodeFailed", "NodeProgress", "NodeRegistry",
     "NodeResult", "NodeSchema", "NodeStarted", "Output", "PackOptions", "PackReports", "PathOutsideFolder",

@@ -1,9 +1,10 @@
 """The one content-addressed store: a byte-budgeted memory LRU over a safetensors disk tier.
 
-Node outputs and time segments share it. Other layers see only the tiny ``ArrayStore`` protocol
-(``get``/``put``/``contains``), so a world or media library can reuse a cached segment without
-knowing who cached it. ``put`` takes a ``Tier`` as a plain string, so ``world/`` and ``media/``
-(which never import this package) pass the same values through their own copies of the protocol.
+Node outputs and time segments share it. Other layers see only a tiny protocol of their own
+(``get``/``put``/``contains``: ``world.store.Store``, ``media.segments.SegmentStore``), so a world
+or media library can reuse a cached segment without knowing who cached it. ``put`` takes a
+``Tier`` as a plain string, so ``world/`` and ``media/`` (which never import this package) pass the
+same values through their own copies of the protocol.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import threading
 import time
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Literal, Protocol
+from typing import Any, Literal
 
 import numpy as np
 from safetensors import SafetensorError
@@ -44,16 +45,6 @@ _KEY_KEY = "worldgraph.key"
 Tier = Literal["both", "durable", "memory", "disk"]
 _IN_MEMORY: frozenset[Tier] = frozenset({"both", "durable", "memory"})
 _ON_DISK: frozenset[Tier] = frozenset({"both", "durable", "disk"})
-
-
-class ArrayStore(Protocol):
-    """What ``world/`` and ``media/`` may rely on."""
-
-    def get(self, key: str) -> Any | None: ...
-
-    def put(self, key: str, value: Any, tier: Tier = "both") -> None: ...
-
-    def contains(self, key: str) -> bool: ...
 
 
 def estimate_bytes(value: Any, _depth: int = 0) -> int:
