@@ -21,7 +21,7 @@ from world.actions import CROUCH, JUMP, SPRINT, ActionTrack
 from world.backends import BACKENDS
 from world.capability import UnsupportedEdit
 from world.edits import ChangeShot, InsertCharacter, PlotEvent
-from world.store import DictStore
+from world.store import DictStore, Tier
 from world.timeline import Timeline
 from world.world import GENERATOR_VERSION, World, load_world
 
@@ -116,9 +116,9 @@ class CountingStore(DictStore):
         super().__init__()
         self.puts: list[str] = []
 
-    def put(self, key: str, value: Any, persist: bool = True) -> None:
+    def put(self, key: str, value: Any, tier: Tier = "both") -> None:
         self.puts.append(key)
-        super().put(key, value)
+        super().put(key, value, tier)
 
 
 def test_an_edit_at_t_recomputes_only_the_segments_from_t(pack: PackReport) -> None:
