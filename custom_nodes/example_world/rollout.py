@@ -20,6 +20,7 @@ import numpy as np
 
 from world.actions import ActionTrack
 from world.capability import BackendInfo, Size, UnsupportedEdit
+from world.contract import WalkShape
 from world.edits import ChangeShot, Edit, InsertCharacter, PlotEvent
 from world.store import Store
 from world.timeline import Timeline
@@ -34,7 +35,7 @@ _CAN = "it follows pace, lighting and time of day events"
 
 
 @dataclass(frozen=True)
-class PhotoRollout:
+class PhotoRollout(WalkShape):
     world: PhotoWorld
     walk: Timeline
 
@@ -44,39 +45,8 @@ class PhotoRollout:
         return info(self.world)
 
     @property
-    def fps(self) -> int:
-        return self.walk.fps
-
-    @property
-    def frames(self) -> int:
-        return self.walk.frames
-
-    @property
-    def segment_frames(self) -> int:
-        return self.walk.segment_frames
-
-    @property
-    def segment_count(self) -> int:
-        return self.walk.segment_count
-
-    @property
-    def duration(self) -> float:
-        return self.walk.duration
-
-    @property
     def native_size(self) -> Size:
         return self.world.size
-
-    @property
-    def actions(self) -> ActionTrack:
-        return self.walk.actions
-
-    @property
-    def edits(self) -> tuple[Edit, ...]:
-        return self.walk.edits
-
-    def segment_range(self, k: int) -> tuple[int, int]:
-        return self.walk.segment_range(k)
 
     def with_edit(self, edit: Edit, store: Store) -> PhotoRollout:
         check_edit(edit)
