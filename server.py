@@ -19,12 +19,14 @@ from typing import Any
 from aiohttp import web
 
 from graph import Executor, create_executor, load_registry
-from graph.jobs import JobStore
+from graph.jobs import MAX_ATTEMPTS, JobStore
 from graph.packs import PackReports, load_packs
 from graph.packs import add_arguments as add_pack_arguments
 from graph.packs import from_arguments as pack_options
+from graph.runtime import parse_size
+from graph.workers import InlineValidator, InProcessSite, ProcessSite, Validator, WorkerLimits
 from webserver.config import Config
-from webserver.keys import CONFIG, EXECUTOR, HUB, JOBS, PACKS, ROUTE_TABLE, WORKER
+from webserver.keys import CONFIG, EXECUTOR, HUB, JOBS, PACKS, ROUTE_TABLE, VALIDATOR, WORKER
 from webserver.routes import ROUTES, UNDOCUMENTED
 from webserver.routes.system import add_editor
 from webserver.routing import mount
@@ -36,18 +38,24 @@ log = logging.getLogger("worldgraph.server")
 
 
 async def _run_worker(app: web.Application) -> AsyncIterator[None]:
-    """Start: requeue jobs a crash left running, remove stale temporary files, start the worker.
-    Stop: interrupt the running job, wait for the worker, close the job store."""
+    """Start: requeue jobs a crash left running (failing those out of runs), remove stale temporary files,
+    start the validator and the worker. Stop: stop the running job, the worker and the validator, close the
+    job store."""
     jobs = app[JOBS]
-    requeued = await asyncio.to_thread(jobs.recover)
+    requeued, poisoned = await asyncio.to_thread(jobs.recover)
     if requeued:
         log.warning("requeued %d job(s) that were running when the server stopped", len(requeued))
+    if poisoned:
+        log.error("failed %d job(s) for good: the server stopped while running each of them %d times: %s",
+                  len(poisoned), MAX_ATTEMPTS, ", ".join(poisoned))
     for folder in (app[EXECUTOR].paths.output, app[EXECUTOR].paths.temp, app[CONFIG].root / "user"):
         for stale in folder.rglob(".wg-tmp-*") if folder.is_dir() else ():
             stale.unlink(missing_ok=True)
+    app[VALIDATOR].start()
     app[WORKER].start(asyncio.get_running_loop())
     yield
     await app[WORKER].stop()
+    await asyncio.to_thread(app[VALIDATOR].close)
     await asyncio.to_thread(jobs.close)
 
 
@@ -68,7 +76,11 @@ def create_app(config: Config, executor: Executor | None = None, packs: PackRepo
     app[PACKS] = packs or PackReports()
     app[JOBS] = JobStore(config.root / "state" / "jobs.sqlite3", config.max_pending, config.max_history)
     app[HUB] = Hub()
-    app[WORKER] = Worker(app[JOBS], app[EXECUTOR], app[HUB])
+    isolated = config.isolation == "process"
+    site = ProcessSite(executor, config.limits) if isolated else InProcessSite(executor)
+    app[WORKER] = Worker(app[JOBS], site, app[HUB])
+    app[VALIDATOR] = (Validator(executor.registry, config.max_prompt_nodes, config.check_seconds) if isolated
+                      else InlineValidator(executor.registry, config.max_prompt_nodes))
     app[ROUTE_TABLE] = ROUTES
     mount(app, [*ROUTES, *UNDOCUMENTED])
     add_editor(app)
@@ -86,13 +98,25 @@ def _arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--max-pending", type=int, default=1000, help="queued jobs before 429")
     parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                         help="another name clients reach this server by (e.g. its LAN address)")
+    parser.add_argument("--in-process", action="store_true",
+                        help="run jobs in the server's own process (to debug a node; a crashing node then stops "
+                             "the server)")
+    parser.add_argument("--job-time-limit", type=float, metavar="SECONDS", help="stop jobs that run longer")
+    parser.add_argument("--node-time-limit", type=float, metavar="SECONDS", help="stop nodes that run longer")
+    parser.add_argument("--worker-memory-limit", type=parse_size, metavar="SIZE",
+                        help="stop a job whose worker's resident memory passes SIZE (e.g. 8GiB)")
+    parser.add_argument("--max-prompt-nodes", type=int, default=10_000, help="nodes a queued prompt may have")
     add_pack_arguments(parser)
     return parser
 
 
 def serve(args: argparse.Namespace) -> int:
+    limits = WorkerLimits(job_seconds=args.job_time_limit, node_seconds=args.node_time_limit,
+                          memory_bytes=args.worker_memory_limit)
     config = Config(args.host, args.port, args.root.absolute(), args.token, args.insecure, args.max_pending,
-                    extra_hosts=tuple(args.allow_host), packs=pack_options(args, args.root.absolute()))
+                    extra_hosts=tuple(args.allow_host), packs=pack_options(args, args.root.absolute()),
+                    isolation="thread" if args.in_process else "process", limits=limits,
+                    max_prompt_nodes=args.max_prompt_nodes)
     config.check()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     web.run_app(create_app(config), host=config.host, port=config.port)

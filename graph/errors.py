@@ -68,6 +68,9 @@ class WorkflowInvalid(WorkflowError):
         lines = "\n".join(f"  - {error}" for error in errors)
         super().__init__(f"workflow is invalid ({len(errors)} problem(s)):\n{lines}")
 
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses process boundaries (the validator)
+        return (type(self), (self.errors,))
+
     def by_node(self) -> dict[str | None, list[ValidationError]]:
         grouped: dict[str | None, list[ValidationError]] = {}
         for error in self.errors:
@@ -91,6 +94,10 @@ class NodeExecutionError(WorkflowError):
 
     def __str__(self) -> str:
         return f"node {self.node_id} ({self.class_type}) failed: {self.exception_type}: {self.message}"
+
+    def __reduce__(self) -> tuple[Any, ...]:  # crosses process boundaries (supervised workers)
+        return (type(self), (self.node_id, self.class_type, self.message, self.exception_type, self.traceback,
+                             list(self.executed)))
 
     def to_dict(self) -> dict[str, Any]:
         return {

@@ -9,7 +9,7 @@ import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from .errors import Interrupted, NodeExecutionError
 
@@ -105,14 +105,21 @@ Event = RunStarted | NodeCached | NodeStarted | NodeProgress | NodeDone | NodeFa
 EventSink = Callable[[Event], None]
 
 
+class Flag(Protocol):
+    def set(self) -> None: ...
+    def clear(self) -> None: ...
+    def is_set(self) -> bool: ...
+
+
 class Interrupt:
     """A flag another thread (a signal handler, the server) sets to stop a run cooperatively.
 
-    The executor checks it at every node boundary and progress tick.
+    The executor checks it at every node boundary and progress tick. ``flag`` may be any object with
+    ``set``, ``clear`` and ``is_set`` (a ``multiprocessing`` event lets a supervisor stop a worker process).
     """
 
-    def __init__(self) -> None:
-        self._event = threading.Event()
+    def __init__(self, flag: Flag | None = None) -> None:
+        self._event: Flag = flag if flag is not None else threading.Event()
 
     def request(self) -> None:
         self._event.set()

@@ -186,7 +186,7 @@ class _Run:
             return work()
         except Interrupted:
             raise
-        except Exception as error:
+        except BaseException as error:  # SystemExit, KeyboardInterrupt too: the node's error, not the run's end
             failure = NodeExecutionError(
                 node_id=node_id,
                 class_type=self.nodes[node_id].class_type,

@@ -3,6 +3,8 @@
 Every change is committed before the caller hears about it, so a queued job survives a crash of the
 process; a job that was running when the process died is put back at the front of the queue at
 start-up and runs again (its results are written atomically, so a half-finished run leaves nothing).
+A job runs at most ``MAX_ATTEMPTS`` times: one whose runs all ended with the process running it dying
+is failed for good ("poison") instead of taking the queue down again and again.
 The store is used from worker threads and, through ``asyncio.to_thread``, from the server's loop.
 """
 
@@ -20,6 +22,8 @@ from typing import Any
 PENDING, RUNNING, SUCCESS, ERROR, INTERRUPTED, CANCELLED = (
     "pending", "running", "success", "error", "interrupted", "cancelled")
 FINISHED = (SUCCESS, ERROR, INTERRUPTED)
+#: runs a job gets when the process running it dies under it: the first, and one retry
+MAX_ATTEMPTS = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -38,6 +42,12 @@ CREATE TABLE IF NOT EXISTS jobs (
 );
 CREATE INDEX IF NOT EXISTS jobs_queue ON jobs (status, priority, number);
 """
+
+
+def poison_result(cause: str, error: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The history entry of a job failed for good after ``MAX_ATTEMPTS`` runs that ended in a crash."""
+    message = f"{cause}; it is not retried again"
+    return {"error": {**(error or {}), "message": message, "poison": True}, "outputs": {}}
 
 
 class QueueFull(Exception):
@@ -93,15 +103,27 @@ class JobStore:
         with self._lock:
             return self._db.execute(sql, parameters).fetchall()
 
-    def recover(self) -> list[str]:
-        """At start-up: jobs left running by a crash go back to the front of the queue."""
-        ids = [row["id"] for row in self._read("SELECT id FROM jobs WHERE status = ?", (RUNNING,))]
+    def recover(self) -> tuple[list[str], list[str]]:
+        """At start-up: jobs left running by a crash go back to the front of the queue, unless they have had
+        their ``MAX_ATTEMPTS`` runs; those fail for good. Returns (requeued ids, failed ids)."""
+        rows = self._read("SELECT id, attempts FROM jobs WHERE status = ?", (RUNNING,))
+        poisoned = [row["id"] for row in rows if row["attempts"] >= MAX_ATTEMPTS]
+        for job_id in poisoned:
+            self.finish(job_id, ERROR, poison_result(
+                f"the server stopped while running this job, {MAX_ATTEMPTS} times"))
         self._write("UPDATE jobs SET status = ?, priority = -1, started = NULL WHERE status = ?", (PENDING, RUNNING))
-        return ids
+        return [row["id"] for row in rows if row["id"] not in poisoned], poisoned
 
-    def enqueue(self, workflow: dict[str, Any], outputs: list[str] | None = None, client_id: str | None = None,
-                front: bool = False) -> Job:
-        """Queue a job; committed before this returns. Raises ``QueueFull``."""
+    def retry(self, job_id: str) -> bool:
+        """Put a job whose worker died back at the front of the queue, if it has a run left; False if not."""
+        cursor = self._write("UPDATE jobs SET status = ?, priority = -1, started = NULL "
+                             "WHERE id = ? AND status = ? AND attempts < ?", (PENDING, job_id, RUNNING, MAX_ATTEMPTS))
+        return cursor.rowcount == 1
+
+    def enqueue(self, workflow: dict[str, Any] | str, outputs: list[str] | None = None,
+                client_id: str | None = None, front: bool = False) -> Job:
+        """Queue a job (its workflow as a dict or as JSON text); committed before this returns. Raises
+        ``QueueFull``."""
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:
@@ -113,7 +135,8 @@ class JobStore:
                 self._db.execute(
                     "INSERT INTO jobs (id, number, priority, status, workflow, outputs, client_id, created) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    (job_id, number, 0 if front else 1, PENDING, json.dumps(workflow),
+                    (job_id, number, 0 if front else 1, PENDING,
+                     workflow if isinstance(workflow, str) else json.dumps(workflow),
                      json.dumps(outputs) if outputs is not None else None, client_id, time.time()))
                 self._db.execute("COMMIT")
             except BaseException:

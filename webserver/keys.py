@@ -7,6 +7,7 @@ from aiohttp import web
 from graph import Executor
 from graph.jobs import JobStore
 from graph.packs import PackReports
+from graph.workers import PromptChecker
 from webserver.config import Config
 from webserver.routing import Route
 from webserver.worker import Hub, Worker
@@ -17,5 +18,6 @@ JOBS = web.AppKey("jobs", JobStore)
 HUB = web.AppKey("hub", Hub)
 WORKER = web.AppKey("worker", Worker)
 PACKS = web.AppKey("packs", PackReports)
+VALIDATOR = web.AppKey("validator", PromptChecker)
 #: the documented route table, as mounted (``/openapi.json`` describes it)
 ROUTE_TABLE = web.AppKey("route_table", list[Route])

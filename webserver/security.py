@@ -14,14 +14,14 @@ from typing import Any
 
 from aiohttp import web
 
-from graph import PathOutsideFolder
+from graph import PathOutsideFolder, jsontext
 from graph.paths import resolve_inside
 from webserver.keys import CONFIG
 from webserver.routing import Handler
 
 log = logging.getLogger("worldgraph.server")
 MAX_BODY = 64 * 2**20
-MAX_JSON_DEPTH = 64
+MAX_JSON_DEPTH = jsontext.MAX_DEPTH
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 
 
@@ -88,34 +88,25 @@ def error(status: int, message: str, **extra: Any) -> web.HTTPException:
     return classes[status](text=body, content_type="application/json")
 
 
-def _depth(value: Any) -> int:
-    """Nesting depth of a JSON value, without recursion."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, level = stack.pop()
-        deepest = max(deepest, level)
-        if isinstance(item, dict):
-            stack.extend((v, level + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, level + 1) for v in item)
-    return deepest
-
-
-async def read_json(request: web.Request) -> Any:
-    """The request's JSON body (``{}`` when empty); a body too large, not JSON or nested too deep is refused."""
+async def read_text(request: web.Request) -> str:
+    """The request's body as text; a body too large or not text is refused."""
     try:
         text = await request.text()
     except (UnicodeDecodeError, LookupError) as refused:
         raise error(400, f"the body is not text in a known encoding: {refused}") from None
     if len(text) > MAX_BODY:
         raise error(413, "request body too large")
+    return text
+
+
+async def read_json(request: web.Request) -> Any:
+    """The request's JSON body (``{}`` when empty); anything but standard JSON nested at most
+    ``MAX_JSON_DEPTH`` deep is refused."""
+    text = await read_text(request)
     try:
-        value = json.loads(text) if text else {}
-    except (json.JSONDecodeError, RecursionError) as refused:
-        raise error(400, f"the body is not valid JSON: {refused}") from None
-    if _depth(value) > MAX_JSON_DEPTH:
-        raise error(400, f"the body is nested deeper than {MAX_JSON_DEPTH} levels")
-    return value
+        return jsontext.loads(text, MAX_JSON_DEPTH) if text else {}
+    except jsontext.JsonRefused as refused:
+        raise error(400, f"the body is {refused}") from None
 
 
 def inside(folder: Path, name: str) -> Path:

@@ -1,5 +1,6 @@
-"""The job worker and the event hub: one thread runs queued jobs one at a time; their graph events become
-WebSocket messages (``protocol``) that the hub sends to the client that queued the job, status to everyone.
+"""The job worker and the event hub: one thread takes queued jobs one at a time to the job site (by default a
+supervised worker process); their graph events become WebSocket messages (``protocol``) that the hub sends
+to the client that queued the job, status to everyone.
 """
 
 from __future__ import annotations
@@ -12,9 +13,10 @@ from typing import Any
 
 from aiohttp import WSCloseCode, web
 
-from graph import (Event, Executor, Interrupt, Interrupted, NodeCached, NodeDone, NodeExecutionError, NodeFailed,
-                   NodeProgress, NodeStarted, RunDone, RunInterrupted, RunStarted, Workflow, WorkflowError)
-from graph.jobs import ERROR, INTERRUPTED, SUCCESS, Job, JobStore
+from graph import (Event, NodeCached, NodeDone, NodeFailed, NodeProgress, NodeStarted, RunDone, RunInterrupted,
+                   RunStarted)
+from graph.jobs import ERROR, MAX_ATTEMPTS, Job, JobStore, poison_result
+from graph.workers import JobOutcome, JobRequest, JobSite
 from webserver import protocol
 
 log = logging.getLogger("worldgraph.server")
@@ -48,29 +50,39 @@ class Hub:
 
 
 class Worker:
-    """Runs queued jobs one at a time in a thread; events go back to the loop for the hub."""
+    """The queue's thread: claims jobs one at a time and runs each on the site (a supervised worker process,
+    or this process); events go back to the loop for the hub."""
 
-    def __init__(self, jobs: JobStore, executor: Executor, hub: Hub) -> None:
-        self.jobs, self.executor, self.hub = jobs, executor, hub
+    def __init__(self, jobs: JobStore, site: JobSite, hub: Hub) -> None:
+        self.jobs, self.site, self.hub = jobs, site, hub
         self.loop: asyncio.AbstractEventLoop | None = None
         self.wake = threading.Event()
         self.stopping = False
-        self.interrupt = Interrupt()
         self.current: Job | None = None
         self.thread: threading.Thread | None = None
+        self._ended: dict[str, JobOutcome] = {}  # the last jobs' outcomes, for interrupt answers
+        self._ended_changed = threading.Condition()
 
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
+        self.site.start()
         self.thread = threading.Thread(target=self.run, name="worldgraph-worker", daemon=True)
         self.thread.start()
 
     async def stop(self) -> None:
-        """Interrupt the running job at its next node boundary or progress tick and wait for the thread."""
+        """Stop the running job (cooperatively, then by force after the site's grace period) and the thread."""
         self.stopping = True
-        self.interrupt.request()
         self.wake.set()
+        await asyncio.to_thread(self.site.close)
         if self.thread is not None:
             await asyncio.to_thread(self.thread.join, 10.0)
+
+    def interrupt(self, job_id: str, wait: float) -> JobOutcome | None:
+        """Ask the running job ``job_id`` to stop and wait up to ``wait`` seconds for its outcome (blocking)."""
+        self.site.interrupt(job_id)
+        with self._ended_changed:
+            self._ended_changed.wait_for(lambda: job_id in self._ended, timeout=wait)
+            return self._ended.get(job_id)
 
     def queue_remaining(self) -> int:
         """Pending jobs plus the running one (a database read: call it off the loop)."""
@@ -91,41 +103,39 @@ class Worker:
                 self.wake.wait(0.5)
                 self.wake.clear()
                 continue
-            self.interrupt.clear()  # before the job is visible, so no interrupt for it can be lost
             self.current = job
             self.status()
             try:
-                status, result = self.execute(job)
-                self.jobs.finish(job.id, status, result)
-            except Exception as error:  # a broken node or payload must not stop the queue
+                outcome = self.site.run(JobRequest(job.id, job.workflow, job.outputs), EventForwarder(self, job))
+            except Exception as error:  # a broken site or payload must not stop the queue
                 log.exception("job %s failed outside its nodes", job.id)
-                self.jobs.finish(job.id, ERROR, {"error": {"message": f"{type(error).__name__}: {error}"},
-                                                 "outputs": {}})
+                outcome = JobOutcome(ERROR, {"error": {"message": f"{type(error).__name__}: {error}"},
+                                             "outputs": {}})
+            self.settle(job, outcome)
             self.current = None
+            with self._ended_changed:
+                self._ended = {job.id: outcome}
+                self._ended_changed.notify_all()
             self.status()
 
-    def execute(self, job: Job) -> tuple[str, dict[str, Any]]:
-        sink = EventForwarder(self, job)
-        try:
-            workflow = Workflow.from_dict(job.workflow, self.executor.registry)
-            result = self.executor.run(workflow, job.outputs, on_event=sink, interrupt=self.interrupt, run_id=job.id)
-        except NodeExecutionError as error:
-            return ERROR, {"error": error.to_dict(), "outputs": sink.outputs}
-        except Interrupted as interrupted:
-            return INTERRUPTED, {"node_id": interrupted.node_id, "executed": interrupted.executed,
-                                 "outputs": sink.outputs}
-        except WorkflowError as error:  # the registry changed since the job was queued
-            return ERROR, {"error": {"message": str(error)}, "outputs": {}}
-        return SUCCESS, {"outputs": {k: dict(v) for k, v in result.ui.items()}, "executed": result.executed,
-                         "cached": result.cached, "seconds": result.seconds}
+    def settle(self, job: Job, outcome: JobOutcome) -> None:
+        """Record the outcome; a job whose worker died gets one more run, then fails for good."""
+        if outcome.crashed and not self.stopping:
+            if self.jobs.retry(job.id):
+                log.warning("job %s: %s; running it once more", job.id, outcome.result["error"]["message"])
+                return
+            error = outcome.result["error"]
+            result = poison_result(f"{error['message']}, on each of its {MAX_ATTEMPTS} runs", error)
+            self.jobs.finish(job.id, ERROR, {**result, "outputs": outcome.result.get("outputs", {})})
+            return
+        self.jobs.finish(job.id, outcome.status, outcome.result)
 
 
 class EventForwarder:
-    """One job's graph events as WebSocket messages to the client that queued it; keeps its UI outputs."""
+    """One job's graph events as WebSocket messages to the client that queued it."""
 
     def __init__(self, worker: Worker, job: Job) -> None:
         self.worker, self.job = worker, job
-        self.outputs: dict[str, Any] = {}
 
     def send(self, message: dict[str, Any]) -> None:
         self.worker.publish(message, self.job.client_id)
@@ -141,7 +151,6 @@ class EventForwarder:
         elif isinstance(event, NodeProgress):
             self.send(protocol.progress(prompt_id, event.node_id, event.value, event.maximum))
         elif isinstance(event, NodeDone) and event.ui:
-            self.outputs[event.node_id] = dict(event.ui)
             self.send(protocol.executed(prompt_id, event.node_id, event.ui))
         elif isinstance(event, NodeFailed):
             self.send(protocol.execution_error(prompt_id, event.error))

@@ -197,7 +197,7 @@ async def test_interrupt_stops_only_the_running_job(make_app, prefix):
         assert await other.json() == {"interrupted": None}
         await running(client, job["prompt_id"])
         hit = await client.post(f"{prefix}/interrupt", json={"prompt_id": job["prompt_id"]})
-        assert await hit.json() == {"interrupted": job["prompt_id"]}
+        assert await hit.json() == {"interrupted": job["prompt_id"], "stopped": "cooperative"}
         entry = await finished(client, job["prompt_id"], prefix)
         assert entry["status"]["status_str"] == "interrupted"
         assert entry["status"]["completed"] is False

@@ -140,7 +140,7 @@ async def test_interrupt_sends_execution_interrupted(make_app, prefix):
         progress = seen[-1]["data"]
         assert progress["node"] == "1" and progress["max"] == 100_000 and 1 <= progress["value"] <= 100_000
         answer = await client.post(f"{prefix}/interrupt")
-        assert await answer.json() == {"interrupted": prompt_id}
+        assert await answer.json() == {"interrupted": prompt_id, "stopped": "cooperative"}
         seen = await messages_until(ws, of(prompt_id, "execution_interrupted"))
         interrupted = seen[-1]["data"]
         assert interrupted["node_id"] == "1"

@@ -7,31 +7,30 @@ from collections.abc import Callable
 
 from aiohttp import web
 
-from graph import Workflow, WorkflowError, plan
+from graph import WorkflowError
 from graph.jobs import QueueFull
+from graph.workers import PromptRefused
 from webserver import protocol
-from webserver.keys import EXECUTOR, JOBS, WORKER
+from webserver.keys import CONFIG, JOBS, VALIDATOR, WORKER
 from webserver.routing import Route
-from webserver.security import error, read_json
+from webserver.security import error, read_json, read_text
 
 
 async def post_prompt(request: web.Request) -> web.Response:
-    body = await read_json(request)
-    if not isinstance(body, dict) or "prompt" not in body:
-        raise error(400, "expected a JSON object with a 'prompt' (a workflow or a ComfyUI API prompt)")
-    executor = request.app[EXECUTOR]
+    """Checked off the loop (in the validator's process: a pack's VALIDATE_INPUTS may hang or crash), then
+    queued; the body is parsed there too, so a large prompt never stalls the loop."""
+    text = await read_text(request)
     try:
-        workflow = Workflow.from_dict(body["prompt"], executor.registry, source="prompt")
-        outputs = body.get("outputs")
-        if outputs is not None and not (isinstance(outputs, list) and all(isinstance(o, str) for o in outputs)):
-            raise error(400, "'outputs' must be a list of node ids")
-        plan(workflow, executor.registry, outputs)  # pure CPU, about 0.1 ms: not worth a thread hop
+        checked = await asyncio.to_thread(request.app[VALIDATOR].check, text)
+    except PromptRefused as refused:
+        raise error(400, str(refused)) from None
     except WorkflowError as refused:
         return web.json_response(protocol.prompt_refused(refused), status=400)
-    client_id = body.get("client_id") if isinstance(body.get("client_id"), str) else None
+    client_id = checked.fields.get("client_id")
     try:
-        job = await asyncio.to_thread(request.app[JOBS].enqueue, workflow.to_dict(), outputs, client_id,
-                                      body.get("front") is True)
+        job = await asyncio.to_thread(request.app[JOBS].enqueue, checked.workflow_json, checked.outputs,
+                                      client_id if isinstance(client_id, str) else None,
+                                      checked.fields.get("front") is True)
     except QueueFull as full:
         raise error(429, str(full)) from None
     request.app[WORKER].wake.set()
@@ -65,14 +64,18 @@ async def post_queue(request: web.Request) -> web.Response:
 
 
 async def post_interrupt(request: web.Request) -> web.Response:
+    """Stop the running job (or the one with 'prompt_id'): at its next check, or by killing its worker after the
+    grace period. Answers once it stopped, saying how: ``cooperative``, ``killed``, ``finished`` (it ended
+    before the interrupt took) or ``stopping`` (still going: an in-process job with a node that never checks)."""
     body = await read_json(request)
     worker = request.app[WORKER]
     wanted = body.get("prompt_id") if isinstance(body, dict) else None
     current = worker.current
-    if current is not None and (wanted is None or wanted == current.id):
-        worker.interrupt.request()
-        return web.json_response({"interrupted": current.id})
-    return web.json_response({"interrupted": None})
+    if current is None or wanted not in (None, current.id):
+        return web.json_response({"interrupted": None})
+    outcome = await asyncio.to_thread(worker.interrupt, current.id, request.app[CONFIG].limits.grace + 3.0)
+    stopped = "stopping" if outcome is None else outcome.stopped or "finished"
+    return web.json_response({"interrupted": current.id, "stopped": stopped})
 
 
 async def get_history(request: web.Request) -> web.Response:

@@ -1,0 +1,70 @@
+"""One job, wherever it runs: what is asked (``JobRequest``), what came of it (``JobOutcome``), and
+``run_job``, the one place a job's workflow is built and executed and its result shaped for the history.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from ..errors import Interrupted, NodeExecutionError, WorkflowError
+from ..events import Event, EventSink, Interrupt, NodeDone
+from ..executor import Executor
+from ..jobs import ERROR, INTERRUPTED, SUCCESS
+from ..workflow import Workflow
+
+#: How a job that was asked to stop stopped: at a node's check, or by killing the process running it.
+Stopped = Literal["cooperative", "killed"]
+
+
+@dataclass(frozen=True)
+class JobRequest:
+    job_id: str
+    workflow: dict[str, Any]
+    outputs: list[str] | None = None
+
+
+@dataclass
+class JobOutcome:
+    """``status`` is one of graph.jobs' finished states; ``result`` is what the history keeps.
+
+    ``crashed`` says the process running the job died under it (the job may be worth one more try);
+    ``stopped`` says how an interrupted job stopped.
+    """
+
+    status: str
+    result: dict[str, Any]
+    crashed: bool = False
+    stopped: Stopped | None = None
+
+
+@dataclass
+class _UiCollector:
+    """Forwards events and keeps the UI payloads of the nodes that finished (the partial outputs of a failure)."""
+
+    sink: EventSink
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, NodeDone) and event.ui:
+            self.outputs[event.node_id] = dict(event.ui)
+        self.sink(event)
+
+
+def run_job(executor: Executor, request: JobRequest, sink: EventSink, interrupt: Interrupt) -> JobOutcome:
+    """Run one job to its end; node failures, interrupts and a registry that changed since the job was
+    queued are outcomes, not exceptions."""
+    collector = _UiCollector(sink)
+    try:
+        workflow = Workflow.from_dict(request.workflow, executor.registry)
+        result = executor.run(workflow, request.outputs, on_event=collector, interrupt=interrupt,
+                              run_id=request.job_id)
+    except NodeExecutionError as error:
+        return JobOutcome(ERROR, {"error": error.to_dict(), "outputs": collector.outputs})
+    except Interrupted as interrupted:
+        return JobOutcome(INTERRUPTED, {"node_id": interrupted.node_id, "executed": interrupted.executed,
+                                        "outputs": collector.outputs}, stopped="cooperative")
+    except WorkflowError as error:
+        return JobOutcome(ERROR, {"error": {"message": str(error)}, "outputs": {}})
+    return JobOutcome(SUCCESS, {"outputs": {k: dict(v) for k, v in result.ui.items()}, "executed": result.executed,
+                                "cached": result.cached, "seconds": result.seconds})

@@ -1,0 +1,277 @@
+"""``ProcessSite``: jobs run in a worker process this one supervises.
+
+The worker is forked once and kept (warm: imports, compiled kernels and its memory cache survive from
+job to job). Events come back over the pipe as they happen; values stay in the worker and in the shared
+content store. Whatever a node does — exit, segfault, exhaust memory, hang — ends its job with an error
+that names the node and the cause, the worker is replaced, and the next job runs:
+
+- a worker that dies (an exit, a signal, the kernel's out-of-memory killer) fails the job as *crashed*;
+- an interrupt sets a flag the node sees at its next check; after ``grace`` seconds the worker is killed;
+- optional limits: seconds per job, seconds per node, resident bytes of the worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import pickle
+import threading
+import time
+from dataclasses import dataclass, replace
+from multiprocessing.connection import Connection
+from typing import Any
+
+from ..errors import NodeExecutionError
+from ..events import (Event, EventSink, Interrupt, NodeDone, NodeFailed, NodeStarted, RunDone, RunInterrupted,
+                      RunResult)
+from ..executor import Executor
+from ..jobs import ERROR, INTERRUPTED
+from .job import JobOutcome, JobRequest, run_job
+from .process import ChildProcess, SharedFlag, describe_exit
+
+log = logging.getLogger("worldgraph.workers")
+_TICK = 0.1  # seconds between looks at the worker while a job runs
+
+
+@dataclass(frozen=True)
+class WorkerLimits:
+    """What a job may take before the supervisor stops it; None: no limit."""
+
+    #: seconds between an interrupt and killing a worker whose node has not stopped
+    grace: float = 2.0
+    job_seconds: float | None = None
+    node_seconds: float | None = None
+    memory_bytes: int | None = None
+
+
+class ProcessSite:
+    """Runs each job in a supervised worker process forked from this one (see the module docstring)."""
+
+    def __init__(self, executor: Executor, limits: WorkerLimits | None = None) -> None:
+        self.executor = executor
+        self.limits = limits or WorkerLimits()
+        self.flag = SharedFlag()
+        self.worker = ChildProcess("worldgraph-job-worker", self._serve)
+        self._lock = threading.Lock()
+        self._job_id: str | None = None
+        self._stop_asked: tuple[str, float] | None = None  # (job id, when)
+        self._idle = threading.Event()
+        self._idle.set()
+        self._closing = False
+
+    @property
+    def worker_pid(self) -> int | None:
+        return self.worker.pid
+
+    @property
+    def restarts(self) -> int:
+        return max(0, self.worker.started - 1)
+
+    def start(self) -> None:
+        self.worker.start()
+
+    def close(self) -> None:
+        """Stop the running job (cooperatively, by force after the grace period), then the worker."""
+        self._closing = True
+        with self._lock:
+            if self._job_id is not None:
+                self._stop_asked = (self._job_id, time.monotonic())
+                self.flag.set()
+        self._idle.wait(self.limits.grace + 2 * _TICK + 1.0)
+        self.worker.stop(self.limits.grace)
+
+    def interrupt(self, job_id: str) -> None:
+        with self._lock:
+            self._stop_asked = (job_id, time.monotonic())
+            if job_id == self._job_id:
+                self.flag.set()
+
+    # ---- the parent's side ------------------------------------------------------------------
+    def run(self, request: JobRequest, sink: EventSink) -> JobOutcome:
+        with self._lock:
+            self.flag.clear()
+            self._job_id = request.job_id
+            self._idle.clear()
+            if self._closing or (self._stop_asked is not None and self._stop_asked[0] == request.job_id):
+                self._stop_asked = (request.job_id, time.monotonic())
+                self.flag.set()
+        try:
+            if not self.worker.alive():
+                self.worker.restart()
+            self.worker.send(request)
+            return _Watch(self, request, sink).until_done()
+        finally:
+            with self._lock:
+                self._job_id = None
+                self._idle.set()
+
+    def stop_requested_at(self, job_id: str) -> float | None:
+        with self._lock:
+            return self._stop_asked[1] if self._stop_asked and self._stop_asked[0] == job_id else None
+
+    def replace_worker(self) -> None:
+        """A fresh worker after a death or a kill (none while closing)."""
+        if self._closing:
+            self.worker.kill()
+        else:
+            self.worker.restart()
+
+    # ---- the worker's side ------------------------------------------------------------------
+    def _serve(self, conn: Connection) -> None:
+        """The worker's loop: run each request sent until the parent sends None or goes away."""
+        interrupt = Interrupt(self.flag)
+        while True:
+            try:
+                request = conn.recv()
+            except (EOFError, OSError):
+                return
+            if request is None:
+                return
+            sink = _PipeSink(conn)
+            try:
+                outcome = run_job(self.executor, request, sink, interrupt)
+            except Exception as error:  # outside any node: the job's error, the worker lives on
+                log.exception("job %s failed outside its nodes", request.job_id)
+                outcome = JobOutcome(ERROR, {"error": {"message": f"{type(error).__name__}: {error}"},
+                                             "outputs": {}})
+            sink.send(("outcome", outcome))
+
+
+class _PipeSink:
+    """The worker's event sink: events to the parent, small (a run's values stay in the worker)."""
+
+    def __init__(self, conn: Connection) -> None:
+        self.conn = conn
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, RunDone):
+            event = RunDone(event.run_id, replace(event.result, values={}))
+        self.send(("event", event))
+
+    def send(self, message: tuple[str, Any]) -> None:
+        try:
+            self.conn.send(message)
+        except (pickle.PicklingError, TypeError, AttributeError):  # a node's odd UI payload
+            self.conn.send(_plain(message))
+
+
+def _plain(message: tuple[str, Any]) -> tuple[str, Any]:
+    """``message`` with what cannot cross the pipe replaced by its repr."""
+    kind, payload = message
+    if isinstance(payload, NodeDone) and payload.ui:
+        return kind, replace(payload, ui={k: repr(v) for k, v in payload.ui.items()})
+    if isinstance(payload, JobOutcome):
+        return kind, replace(payload, result=_repr_leaves(payload.result))
+    if isinstance(payload, RunDone):
+        return kind, RunDone(payload.run_id, RunResult(payload.run_id, payload.result.targets))
+    return kind, repr(payload)
+
+
+def _repr_leaves(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _repr_leaves(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_repr_leaves(v) for v in value]
+    return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
+
+
+class _Watch:
+    """The parent watching one job: forwards its events, enforces the limits, reports a death."""
+
+    def __init__(self, site: ProcessSite, request: JobRequest, sink: EventSink) -> None:
+        self.site, self.request, self.sink = site, request, sink
+        self.started = time.monotonic()
+        self.node: tuple[str, str] | None = None  # (node id, class) running now
+        self.node_started = self.started
+        self.executed: list[str] = []
+        self.outputs: dict[str, Any] = {}
+        self.limit_hit: str | None = None  # why the supervisor stopped the job, when a limit did
+        self.limit_hit_at = 0.0
+
+    def until_done(self) -> JobOutcome:
+        worker = self.site.worker
+        while True:
+            received, message = worker.receive(_TICK)
+            if received:
+                kind, payload = message
+                if kind == "outcome":
+                    return self.finished(payload)
+                self.forward(payload)
+                continue
+            if not worker.alive():
+                return self.died(describe_exit(worker.exitcode))
+            overdue = self.overdue()
+            if overdue is not None:
+                return overdue
+
+    def forward(self, event: Event) -> None:
+        if isinstance(event, NodeStarted):
+            self.node, self.node_started = (event.node_id, event.class_type), time.monotonic()
+        elif isinstance(event, NodeDone):
+            self.node = None
+            self.executed.append(event.node_id)
+            if event.ui:
+                self.outputs[event.node_id] = dict(event.ui)
+        self.sink(event)
+
+    def where(self) -> str:
+        return f"node {self.node[0]} ({self.node[1]})" if self.node else "the job, between nodes,"
+
+    def finished(self, outcome: JobOutcome) -> JobOutcome:
+        if self.limit_hit is not None and outcome.status == INTERRUPTED:
+            return self.failed(self.limit_hit)  # stopped by a limit, at its next check
+        return outcome
+
+    def failed(self, message: str, crashed: bool = False) -> JobOutcome:
+        node_id, class_type = self.node or ("", "")
+        error = NodeExecutionError(node_id, class_type, message, "WorkerCrashed" if crashed else "LimitExceeded",
+                                   "", list(self.executed))
+        self.sink(NodeFailed(self.request.job_id, error))
+        return JobOutcome(ERROR, {"error": error.to_dict(), "outputs": self.outputs}, crashed=crashed)
+
+    def died(self, cause: str) -> JobOutcome:
+        log.error("the job worker died in job %s (%s): %s", self.request.job_id, self.where(), cause)
+        self.site.replace_worker()
+        if self.limit_hit is not None:
+            return self.failed(self.limit_hit)
+        return self.failed(f"{self.where()} crashed the worker: {cause}", crashed=True)
+
+    def killed(self) -> JobOutcome:
+        self.site.replace_worker()
+        if self.limit_hit is not None:
+            return self.failed(self.limit_hit)
+        node_id = self.node[0] if self.node else None
+        self.sink(RunInterrupted(self.request.job_id, node_id, tuple(self.executed)))
+        return JobOutcome(INTERRUPTED, {"node_id": node_id, "executed": self.executed, "outputs": self.outputs},
+                          stopped="killed")
+
+    def overdue(self) -> JobOutcome | None:
+        """Enforce the limits and the interrupt's grace period; an outcome when the worker was killed."""
+        now, limits = time.monotonic(), self.site.limits
+        if self.limit_hit is None:
+            self.limit_hit = self.limit_reached(now, limits)
+            if self.limit_hit is not None:
+                self.limit_hit_at = now
+                if "memory" in self.limit_hit:
+                    return self.kill_now()
+                self.site.flag.set()  # a cooperative stop first
+        asked = self.site.stop_requested_at(self.request.job_id)
+        since = self.limit_hit_at if self.limit_hit is not None else asked
+        if since is not None and now - since > limits.grace:
+            return self.kill_now()
+        return None
+
+    def kill_now(self) -> JobOutcome:
+        self.site.worker.kill()
+        return self.killed()
+
+    def limit_reached(self, now: float, limits: WorkerLimits) -> str | None:
+        if limits.job_seconds is not None and now - self.started > limits.job_seconds:
+            return f"the job ran past its time limit of {limits.job_seconds:g} s (in {self.where()})"
+        if limits.node_seconds is not None and self.node and now - self.node_started > limits.node_seconds:
+            return f"{self.where()} ran past the node time limit of {limits.node_seconds:g} s"
+        if limits.memory_bytes is not None:
+            used = self.site.worker.resident_bytes()
+            if used is not None and used > limits.memory_bytes:
+                return (f"{self.where()} took the worker to {used / 2**30:.2f} GiB, over its memory limit of "
+                        f"{limits.memory_bytes / 2**30:.2f} GiB")
+        return None

@@ -1,0 +1,139 @@
+"""Checking a queued prompt away from the server's event loop, in a process it can kill.
+
+``check_prompt`` is the whole check of a ``POST /prompt`` body: standard JSON, a ``prompt`` that is a
+workflow (or a ComfyUI API prompt) of at most ``max_nodes`` nodes, valid against the registry —
+including packs' own ``VALIDATE_INPUTS``, which may hang or take the process down. ``Validator`` runs it
+in a forked process with a time limit: a check that overruns or kills its process is refused with a
+reason, and the process is replaced.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from typing import Any, Protocol
+
+from .. import jsontext
+from ..errors import WorkflowError
+from ..registry import NodeRegistry
+from ..validation import plan
+from ..workflow import Workflow
+from .process import ChildProcess, describe_exit
+
+log = logging.getLogger("worldgraph.workers")
+
+
+class PromptRefused(Exception):
+    """The body is not a prompt we accept (not JSON, no ``prompt``, too big, or its check failed)."""
+
+
+@dataclass(frozen=True)
+class CheckedPrompt:
+    """A valid prompt: its workflow normalised and serialised, and the body's other fields."""
+
+    workflow_json: str
+    outputs: list[str] | None
+    fields: dict[str, Any] = field(default_factory=dict)
+
+
+def _node_count(prompt: Any) -> int:
+    nodes = prompt.get("nodes") if isinstance(prompt, dict) and "nodes" in prompt else prompt
+    return len(nodes) if isinstance(nodes, (dict, list)) else 0
+
+
+def check_prompt(registry: NodeRegistry, text: str | bytes, max_nodes: int) -> CheckedPrompt:
+    """Raises ``PromptRefused`` for a body that is not a prompt, ``WorkflowError`` for an invalid one."""
+    try:
+        body = jsontext.loads(text) if text else {}
+    except jsontext.JsonRefused as refused:
+        raise PromptRefused(f"the body is {refused}") from None
+    if not isinstance(body, dict) or "prompt" not in body:
+        raise PromptRefused("expected a JSON object with a 'prompt' (a workflow or a ComfyUI API prompt)")
+    count = _node_count(body["prompt"])
+    if count > max_nodes:
+        raise PromptRefused(f"the prompt has {count} nodes; at most {max_nodes} are accepted")
+    outputs = body.get("outputs")
+    if outputs is not None and not (isinstance(outputs, list) and all(isinstance(o, str) for o in outputs)):
+        raise PromptRefused("'outputs' must be a list of node ids")
+    workflow = Workflow.from_dict(body["prompt"], registry, source="prompt")
+    plan(workflow, registry, outputs)
+    fields = {key: value for key, value in body.items() if key != "prompt"}
+    return CheckedPrompt(jsontext.dumps(workflow.to_dict()), outputs, fields)
+
+
+class PromptChecker(Protocol):
+    """What the server checks prompts with: ``Validator`` or ``InlineValidator``."""
+
+    def start(self) -> None: ...
+    def close(self) -> None: ...
+    def check(self, text: str | bytes) -> CheckedPrompt: ...
+
+
+class InlineValidator:
+    """``check_prompt`` in the calling thread: no time limit, no protection from a pack (``thread`` isolation)."""
+
+    def __init__(self, registry: NodeRegistry, max_nodes: int) -> None:
+        self.registry, self.max_nodes = registry, max_nodes
+
+    def start(self) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+    def check(self, text: str | bytes) -> CheckedPrompt:
+        return check_prompt(self.registry, text, self.max_nodes)
+
+
+class Validator:
+    """``check_prompt`` in a supervised process, one check at a time, each within ``seconds``."""
+
+    def __init__(self, registry: NodeRegistry, max_nodes: int, seconds: float) -> None:
+        self.registry, self.max_nodes, self.seconds = registry, max_nodes, seconds
+        self._process = ChildProcess("worldgraph-validator", self._serve)
+        self._lock = threading.Lock()
+
+    def start(self) -> None:
+        self._process.start()
+
+    def close(self) -> None:
+        self._process.stop(grace=1.0)
+
+    def check(self, text: str | bytes) -> CheckedPrompt:
+        """Blocking (call it from a thread). Raises ``PromptRefused`` or ``WorkflowError``."""
+        with self._lock:
+            if not self._process.alive():
+                self._process.restart()
+            self._process.send(text)
+            received, answer = self._process.receive(self.seconds)
+            if received:
+                kind, value = answer
+                if kind == "ok":
+                    return value  # type: ignore[no-any-return]
+                raise value
+            cause = (f"took longer than {self.seconds:g} s (a node's VALIDATE_INPUTS may hang)"
+                     if self._process.alive() else f"ended the validator ({describe_exit(self._process.exitcode)})")
+            log.error("checking a prompt %s; restarting the validator", cause)
+            self._process.restart()
+            raise PromptRefused(f"checking the prompt {cause}")
+
+    def _serve(self, conn: Connection) -> None:
+        while True:
+            try:
+                text = conn.recv()
+            except (EOFError, OSError):
+                return
+            if text is None:
+                return
+            try:
+                answer: tuple[str, Any] = ("ok", check_prompt(self.registry, text, self.max_nodes))
+            except (PromptRefused, WorkflowError) as refused:
+                answer = ("refused", refused)
+            except BaseException as error:  # a pack's VALIDATE_INPUTS raising anything at all
+                answer = ("refused", PromptRefused(f"checking the prompt failed: {type(error).__name__}: {error}"))
+            try:
+                conn.send(answer)
+            except Exception:  # an error that does not pickle: its text does
+                conn.send(("refused", PromptRefused(str(answer[1]))))
