@@ -8,7 +8,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from graph import WorkflowError
-from graph.jobs import QueueFull
+from graph.jobs import Job, QueueFull
 from graph.workers import PromptRefused
 from webserver import protocol
 from webserver.keys import CONFIG, JOBS, VALIDATOR, WORKER
@@ -16,21 +16,24 @@ from webserver.routing import Route
 from webserver.security import error, read_json, read_text
 
 
+def _check_and_queue(app: web.Application, text: str) -> Job:
+    """Check the body (in the validator's process), then queue it: blocking, one thread hop for both."""
+    checked = app[VALIDATOR].check(text)
+    client_id = checked.fields.get("client_id")
+    return app[JOBS].enqueue(checked.workflow_json, checked.outputs, client_id if isinstance(client_id, str) else None,
+                             checked.fields.get("front") is True)
+
+
 async def post_prompt(request: web.Request) -> web.Response:
-    """Checked off the loop (in the validator's process: a pack's VALIDATE_INPUTS may hang or crash), then
-    queued; the body is parsed there too, so a large prompt never stalls the loop."""
+    """Checked off the loop, in the validator's process (a pack's VALIDATE_INPUTS may hang or crash), where
+    the body is parsed too, so a large prompt never stalls the loop; then queued."""
     text = await read_text(request)
     try:
-        checked = await asyncio.to_thread(request.app[VALIDATOR].check, text)
+        job = await asyncio.to_thread(_check_and_queue, request.app, text)
     except PromptRefused as refused:
         raise error(400, str(refused)) from None
     except WorkflowError as refused:
         return web.json_response(protocol.prompt_refused(refused), status=400)
-    client_id = checked.fields.get("client_id")
-    try:
-        job = await asyncio.to_thread(request.app[JOBS].enqueue, checked.workflow_json, checked.outputs,
-                                      client_id if isinstance(client_id, str) else None,
-                                      checked.fields.get("front") is True)
     except QueueFull as full:
         raise error(429, str(full)) from None
     request.app[WORKER].wake.set()
