@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +14,11 @@ from PIL import Image
 
 import graph
 from graph import Executor, NodeExecutionError, Paths, Workflow
+from media.budget import FRAMES_VARIABLE, PIXELS_VARIABLE
 from media.image import decode_image, read_png_text
 
+#: tests/conftest.py's capped_memory
+Capped = Callable[[], AbstractContextManager[None]]
 
 # Fixtures from tests/conftest.py: registry (built-ins), paths (under tmp_path) and executor (memory + disk).
 
@@ -213,6 +218,21 @@ def test_empty_image_ranges(executor: Executor, inputs: dict[str, int]) -> None:
         single(executor, "EmptyImage", inputs)
 
 
+@pytest.mark.parametrize("inputs, message", [
+    ({"width": 8192, "height": 8192, "batch": 100},  # 20 GB as asked
+     "inputs 'width' and 'height': 67.1 megapixels (8192x8192) is over the limit of 64 megapixels per frame"),
+    ({"width": 4096, "height": 4096, "batch": 100},
+     "input 'batch' = 100: 100 frames of 4096x4096 are 4.69 GiB, over the limit of 2 GiB of frames per value "
+     f"({FRAMES_VARIABLE}); at most 42 frames of that size fit"),
+])
+def test_empty_image_refuses_frames_over_the_budget_before_allocating(executor: Executor, inputs: dict[str, int],
+                                                                      message: str, capped_memory: Capped) -> None:
+    with capped_memory(), pytest.raises(NodeExecutionError) as caught:
+        single(executor, "EmptyImage", inputs)
+    assert caught.value.exception_type == "FrameBudgetError"
+    assert caught.value.message.startswith(message)
+
+
 def save_workflow(prefix: str = "hello", batch: int = 2, embed: bool = True, red: int = 50) -> Workflow:
     workflow = Workflow()
     workflow.add_node("EmptyImage", {"width": 8, "height": 6, "batch": batch, "red": red, "green": 100, "blue": 150},
@@ -360,6 +380,28 @@ def test_load_image_not_an_image(executor: Executor, paths: Paths) -> None:
     with pytest.raises(NodeExecutionError) as caught:
         load(executor, "bad.png")
     assert caught.value.exception_type == "ImageDecodeError"
+
+
+def test_load_image_refuses_a_huge_png_from_its_header(executor: Executor, paths: Paths,
+                                                       grey_png: Callable[..., Path], capped_memory: Capped) -> None:
+    grey_png(paths.input / "huge.png", 12000, 12000)  # 140 KB on disk, 432 MB as RGB frames
+    with capped_memory(), pytest.raises(NodeExecutionError) as caught:
+        load(executor, "huge.png")
+    assert caught.value.exception_type == "FrameBudgetError"
+    assert caught.value.message == ("input 'image' = 'huge.png': 144.0 megapixels is over the limit of 64 megapixels "
+                                    f"per frame ({PIXELS_VARIABLE})")
+
+
+def test_load_image_refuses_an_animation_over_the_frames_budget(executor: Executor, paths: Paths,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    paths.input.mkdir(parents=True)
+    frames = [Image.new("L", (256, 256), 255 * (i % 2)) for i in range(60)]
+    frames[0].save(paths.input / "anim.gif", save_all=True, append_images=frames[1:], duration=40)
+    monkeypatch.setenv(FRAMES_VARIABLE, "8")  # 60 frames of 256x256 are 11.2 MiB
+    with pytest.raises(NodeExecutionError) as caught:
+        load(executor, "anim.gif")
+    assert caught.value.message.startswith("input 'image' = 'anim.gif': 60 frames of 256x256 are 11.2 MiB, over the "
+                                           f"limit of 8 MiB of frames per value ({FRAMES_VARIABLE})")
 
 
 @pytest.mark.parametrize("name", ["../outside.png", "sub/../../outside.png", "ABSOLUTE"])
