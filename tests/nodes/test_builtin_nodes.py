@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import math
+import operator
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager
 from pathlib import Path
@@ -10,12 +12,15 @@ from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from PIL import Image
 
 import graph
 from graph import Executor, NodeExecutionError, Paths, Workflow
 from media.budget import FRAMES_VARIABLE, PIXELS_VARIABLE
 from media.image import decode_image, read_png_text
+from nodes.math import MAX_INT_BITS, int_result
 
 #: tests/conftest.py's capped_memory
 Capped = Callable[[], AbstractContextManager[None]]
@@ -127,6 +132,54 @@ def test_power_exponent_is_limited(executor: Executor) -> None:
         single(executor, "MathInt", {"a": 2, "b": 5000, "op": "power"})
     assert caught.value.exception_type == "OverflowError"
     assert "exponents are limited" in caught.value.message
+
+
+@pytest.mark.parametrize("inputs, message", [
+    ({"a": 10**4000, "b": 2, "op": "power"}, "input 'a' is a 13288-bit integer, over the limit of 4096 bits"),
+    ({"a": 1, "b": -(2**5000), "op": "add"}, "input 'b' is a 5001-bit integer, over the limit of 4096 bits"),
+    ({"a": 2**4095, "b": 1024, "op": "power"},
+     "inputs 'a' and 'b': power gives an integer of more than 4193280 bits, over the limit of 4096 bits"),
+    ({"a": 2**3000, "b": 2**3000, "op": "multiply"},
+     "inputs 'a' and 'b': multiply gives a 6001-bit integer, over the limit of 4096 bits"),
+    ({"a": 2**4096 - 1, "b": 1, "op": "add"}, "inputs 'a' and 'b': add gives a 4097-bit integer, over the limit "
+                                               "of 4096 bits"),
+])
+def test_math_int_refuses_integers_too_wide_before_computing(executor: Executor, inputs: dict[str, int],
+                                                             message: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(NodeExecutionError) as caught:
+        single(executor, "MathInt", inputs)
+    assert time.perf_counter() - started < 1.0
+    assert (caught.value.exception_type, caught.value.message) == ("OverflowError", message)
+
+
+def test_math_int_at_the_limit(executor: Executor) -> None:
+    assert single(executor, "MathInt", {"a": 2**4095, "b": 2**4095 - 1, "op": "add"}) == 2**4096 - 1
+    assert single(executor, "MathInt", {"a": 2, "b": 1023, "op": "power"}) == 2**1023
+    assert single(executor, "MathInt", {"a": -(2**4095), "b": 2**4095 - 1, "op": "subtract"}) == 1 - 2**4096
+
+
+_REFERENCE = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul, "min": min, "max": max,
+              "power": operator.pow, "floor_divide": operator.floordiv, "modulo": operator.mod}
+wide = st.integers(-(2**5000), 2**5000)
+
+
+@given(st.one_of(
+    st.tuples(st.sampled_from(sorted(set(_REFERENCE) - {"power"})), wide, wide),
+    st.tuples(st.just("power"), st.integers(-(2**700), 2**700), st.integers(-8, 64)),
+))
+def test_math_int_refuses_exactly_the_integers_over_the_limit(case: tuple[str, int, int]) -> None:
+    op, a, b = case
+    assume(b != 0 or op not in ("floor_divide", "modulo"))
+    assume(a != 0 or b >= 0 or op != "power")
+    expected = int(_REFERENCE[op](a, b))  # small enough here to compute directly
+    too_wide = max(a.bit_length(), b.bit_length(), expected.bit_length()) > MAX_INT_BITS
+    try:
+        result = int_result(op, a, b)
+    except OverflowError:
+        assert too_wide
+    else:
+        assert not too_wide and result == expected
 
 
 def test_math_float_refuses_non_finite_results(executor: Executor) -> None:
