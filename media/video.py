@@ -25,6 +25,7 @@ from av.container import InputContainer
 from av.video.stream import VideoStream
 
 from .audio import RATE, AudioTrack
+from .budget import FrameBudget
 
 
 class VideoError(ValueError):
@@ -188,18 +189,33 @@ def probe(path: str | os.PathLike[str]) -> VideoInfo:
 
 
 def decode_frames(path: str | os.PathLike[str], batch: int) -> Iterator[np.ndarray]:
-    """Frames of a file as uint8 ``[n,H,W,3]`` batches of at most ``batch`` (streamed)."""
+    """Frames of a file as uint8 ``[n,H,W,3]`` batches of at most ``batch`` (streamed). The frame size and the
+    batch are checked against the frame budget (``media.budget``) before the first batch is allocated, and each
+    batch is written in place as it is decoded."""
     name = Path(path).name
+    budget = FrameBudget.from_environ()
     try:
         with av.open(str(path)) as container:
-            pending: list[np.ndarray] = []
-            for frame in container.decode(video=0):
-                pending.append(frame.to_ndarray(format="rgb24"))
-                if len(pending) == batch:
-                    yield np.stack(pending)
-                    pending = []
-            if pending:
-                yield np.stack(pending)
+            if not container.streams.video:
+                raise VideoError(f"{name!r} has no video stream")
+            stream = container.streams.video[0]
+            width, height = stream.codec_context.width, stream.codec_context.height
+            budget.check_frame(width, height)
+            budget.check_segment(batch, width, height)
+            pending, filled = np.empty(0, np.uint8), 0  # a whole batch is allocated at its first frame
+            for index, frame in enumerate(container.decode(stream)):
+                if (frame.width, frame.height) != (width, height):
+                    raise VideoError(f"{name!r} changes size at frame {index}: {frame.width}x{frame.height}, "
+                                     f"not {width}x{height}")
+                if filled == 0:
+                    pending = np.empty((batch, height, width, 3), np.uint8)
+                pending[filled] = frame.to_ndarray(format="rgb24")
+                filled += 1
+                if filled == batch:
+                    yield pending
+                    filled = 0
+            if filled:
+                yield pending[:filled]
     except av.error.FFmpegError as error:
         raise VideoError(f"cannot decode video file {name!r}: {error}") from None
 

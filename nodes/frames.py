@@ -7,6 +7,7 @@ from collections.abc import Callable
 import numpy as np
 
 from graph import VIDEO, Bool, Int, Node, NodeResult, NodeSchema, Paths, Socket, String, Workflow
+from media.budget import FrameBudget
 from media.stream import VideoStream, contact_sheet
 
 from .image import WORKFLOW_CHUNK, save_frames
@@ -23,6 +24,7 @@ class PreviewFrames(Node):
     def run(self, video: VideoStream, count: int, columns: int, paths: Paths,
             progress: Callable[[float, float | None], None]) -> NodeResult:
         count = min(count, video.frame_count)
+        FrameBudget.from_environ().check_frames(count, video.width, video.height, subject=f"input 'count' = {count}")
         picks = np.linspace(0, video.frame_count - 1, count).round().astype(int)
         frames = []
         for done, index in enumerate(picks):

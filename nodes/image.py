@@ -11,7 +11,8 @@ import numpy as np
 from graph import IMAGE, Bool, Int, Node, NodeResult, NodeSchema, Output, Paths, Socket, String, Workflow
 from graph.files import atomic_write_bytes
 from graph.paths import next_numbered_file
-from media.image import decode_image, encode_png, read_png_text, solid_frames
+from media.budget import FrameBudget, FrameBudgetError
+from media.image import ImageDecodeError, decode_image, encode_png, read_png_text, solid_frames
 
 #: The PNG text chunk that carries the workflow.
 WORKFLOW_CHUNK = "workflow"
@@ -25,7 +26,7 @@ def embedded_workflow(path: Path) -> str | None:
 class LoadImage(Node):
     schema = NodeSchema(
         name="LoadImage", display_name="Load image", category="image",
-        description="Reads an image (all frames of an animation) from the input folder.",
+        description="Reads an image (all frames of an animation) from the input folder, within the frame budget.",
         inputs=(String("image", "", tooltip="file name inside the input folder", upload="image"),),
         outputs=(Output("image", IMAGE),), context=("paths",),
     )
@@ -38,13 +39,16 @@ class LoadImage(Node):
         path = paths.resolve("input", image)
         if not path.is_file():
             raise FileNotFoundError(f"input 'image' = {image!r}: no such file in {paths.input}")
-        return (decode_image(path),)
+        try:
+            return (decode_image(path),)
+        except (ImageDecodeError, FrameBudgetError) as refused:
+            raise type(refused)(f"input 'image' = {image!r}: {refused}") from None
 
 
 class EmptyImage(Node):
     schema = NodeSchema(
         name="EmptyImage", display_name="Empty image", category="image",
-        description="Frames of one colour.",
+        description="Frames of one colour, within the frame budget.",
         inputs=(
             Int("width", 512, min=1, max=8192, step=8), Int("height", 512, min=1, max=8192, step=8),
             Int("batch", 1, min=1, max=4096),
@@ -55,6 +59,9 @@ class EmptyImage(Node):
     )
 
     def run(self, width: int, height: int, batch: int, red: int, green: int, blue: int) -> tuple[np.ndarray]:
+        budget = FrameBudget.from_environ()
+        budget.check_frame(width, height, subject="inputs 'width' and 'height'")
+        budget.check_frames(batch, width, height, subject=f"input 'batch' = {batch}")
         return (solid_frames(width, height, (red, green, blue), batch),)
 
 

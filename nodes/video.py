@@ -12,6 +12,7 @@ from graph import (AUDIO, VIDEO, Bool, Choice, ContentStore, Float, Int, Node, N
                    Socket, String, Workflow)
 from graph.paths import next_numbered_file
 from media.audio import AudioTrack
+from media.budget import FrameBudget
 from media.segments import encoded_segments
 from media.stream import VideoStream
 from media.video import FORMATS, METADATA_KEY, QUALITIES, decode_audio, decode_frames, probe, read_metadata, write
@@ -101,7 +102,8 @@ def _half_size(video: VideoStream) -> VideoStream:
 class LoadVideo(Node):
     schema = NodeSchema(
         name="LoadVideo", display_name="Load video", category="video",
-        description="A video file from the input folder: its frames (streamed, never all in memory) and audio.",
+        description="A video file from the input folder: its frames (streamed, never all in memory, one segment "
+                    "within the segment budget) and audio.",
         inputs=(String("video", "", tooltip="file name inside the input folder", upload="video"),
                 Int("segment_frames", 60, min=1, max=600)),
         outputs=(Output("video", VIDEO), Output("audio", AUDIO)), context=("paths",),
@@ -117,6 +119,10 @@ class LoadVideo(Node):
         if not path.is_file():
             raise FileNotFoundError(f"input 'video' = {video!r}: no such file in the input folder")
         info = probe(path)
+        budget = FrameBudget.from_environ()
+        budget.check_frame(info.width, info.height, subject=f"input 'video' = {video!r}")
+        budget.check_segment(segment_frames, info.width, info.height,
+                             subject=f"input 'segment_frames' = {segment_frames}")
         reader = _SequentialReader(path, segment_frames)
         audio = decode_audio(path) or AudioTrack.silence(info.seconds)
         frame_count = info.frames or reader.count()

@@ -9,6 +9,7 @@ from typing import Any
 
 from graph import (LATENT, STRING, VIDEO, WORLD, Choice, Float, Int, Node, NodeResult, NodeSchema, Output,
                    Paths, Seed, Socket, String)
+from media.budget import FrameBudget
 from media.stream import VideoStream
 from world import wander
 from world.actions import ActionError
@@ -280,6 +281,9 @@ class RenderVideo(Node):
 
     def run(self, latent: Rollout, resolution: str, store: Store) -> tuple[VideoStream]:
         size = latent.native_size if resolution == "native" else SIZES[resolution]
+        budget, subject = FrameBudget.from_environ(), f"input 'resolution' = {resolution!r}"
+        budget.check_frame(*size, subject=subject)
+        budget.check_segment(latent.segment_frames, *size, subject=f"{subject} with the latent's segments")
         keys = tuple(f"{h}/{size[0]}x{size[1]}" for h in latent.segment_hashes())
         stream = VideoStream(
             fps=float(latent.fps), width=size[0], height=size[1], frame_count=latent.frames,

@@ -3,13 +3,21 @@
 from __future__ import annotations
 
 import io
+import struct
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 
 import numpy as np
 import pytest
 from PIL import Image
 
+from media.budget import FRAMES_VARIABLE, PIXELS_VARIABLE, FrameBudgetError
 from media.image import ImageDecodeError, decode_image, encode_png, read_png_text, solid_frames
+
+GreyPng = Callable[..., Path]  # tests/conftest.py's grey_png
+Capped = Callable[[], AbstractContextManager[None]]  # and its capped_memory
 
 
 def random_frame(height: int = 5, width: int = 7, seed: int = 0) -> np.ndarray:
@@ -114,3 +122,64 @@ def test_solid_frames() -> None:
     frames = solid_frames(5, 3, (1, 2, 3), count=4)
     assert frames.shape == (4, 3, 5, 3) and frames.dtype == np.uint8
     assert (frames == np.array([1, 2, 3], np.uint8)).all()
+
+
+# ---- the frame budget --------------------------------------------------------------------------
+def gif_on_a_screen(width: int, height: int, frames: int) -> bytes:
+    """A GIF whose logical screen is ``width`` x ``height`` and whose ``frames`` frames each draw one pixel: a few
+    hundred bytes that decode to ``frames`` full-screen frames."""
+    header = b"GIF89a" + struct.pack("<HHBBB", width, height, 0x80, 0, 0) + bytes([0, 0, 0, 255, 255, 255])
+    delay = b"\x21\xf9\x04\x00\x04\x00\x00\x00"  # graphic control: 40 ms
+    pixel = b"\x2c" + struct.pack("<HHHHB", 0, 0, 1, 1, 0) + b"\x02\x02\x44\x01\x00"  # LZW: clear, 0, end
+    return header + (delay + pixel) * frames + b"\x3b"
+
+
+def test_a_huge_png_is_refused_from_its_header(tmp_path: Path, grey_png: GreyPng, capped_memory: Capped) -> None:
+    """Past twice the limit Pillow refuses it as a decompression bomb; the error is ours all the same."""
+    path = grey_png(tmp_path / "huge.png", 12000, 12000)
+    assert path.stat().st_size < 200_000
+    started = time.perf_counter()
+    with capped_memory(), pytest.raises(FrameBudgetError) as caught:
+        decode_image(path)
+    assert time.perf_counter() - started < 0.5
+    assert str(caught.value) == ("144.0 megapixels is over the limit of 64 megapixels per frame "
+                                 f"({PIXELS_VARIABLE})")
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_a_png_just_over_the_limit_is_refused_with_its_size(tmp_path: Path, grey_png: GreyPng,
+                                                            capped_memory: Capped) -> None:
+    path = grey_png(tmp_path / "big.png", 9000, 8000)
+    with capped_memory(), pytest.raises(FrameBudgetError, match=r"^72\.0 megapixels \(9000x8000\) is over the "):
+        decode_image(path)
+
+
+@pytest.mark.filterwarnings("ignore::PIL.Image.DecompressionBombWarning")
+def test_the_pixel_limit_follows_the_environment(tmp_path: Path, grey_png: GreyPng,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", Image.MAX_IMAGE_PIXELS)  # decoding sets it to the limit
+    monkeypatch.setenv(PIXELS_VARIABLE, "100")
+    assert decode_image(grey_png(tmp_path / "ten.png", 10, 10)).shape == (1, 10, 10, 3)
+    with pytest.raises(FrameBudgetError, match=r"\(11x10\) is over the limit of 0\.0001 megapixels per frame"):
+        decode_image(grey_png(tmp_path / "eleven.png", 11, 10))
+
+
+def test_an_animation_over_the_frames_budget_is_refused_before_a_frame_is_decoded(capped_memory: Capped) -> None:
+    data = gif_on_a_screen(8000, 8000, 12)  # 12 frames of 192 MB each
+    with capped_memory(), pytest.raises(FrameBudgetError) as caught:
+        decode_image(data)
+    assert str(caught.value) == ("12 frames of 8000x8000 are 2.15 GiB, over the limit of 2 GiB of frames per value "
+                                 f"({FRAMES_VARIABLE}); at most 11 frames of that size fit")
+
+
+def test_the_frames_budget_follows_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    data = gif_on_a_screen(512, 512, 60)  # 45 MiB decoded
+    assert decode_image(data).shape == (60, 512, 512, 3)
+    monkeypatch.setenv(FRAMES_VARIABLE, "32")
+    with pytest.raises(FrameBudgetError, match=r"^60 frames of 512x512 are 45 MiB, over the limit of 32 MiB"):
+        decode_image(data)
+
+
+def test_read_png_text_of_a_png_too_large_to_open(tmp_path: Path, grey_png: GreyPng) -> None:
+    """Pillow refuses to open it, so it has no text to read: no DecompressionBombError escapes."""
+    assert read_png_text(grey_png(tmp_path / "huge.png", 15000, 15000, {"workflow": "{}"})) == {}

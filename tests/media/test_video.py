@@ -26,6 +26,7 @@ import numpy as np
 import pytest
 
 from media.audio import RATE, AudioTrack
+from media.budget import PIXELS_VARIABLE, SEGMENT_VARIABLE, FrameBudgetError
 from media.video import (FORMATS, METADATA_KEY, QUALITIES, VideoError, decode_audio, decode_frames, encode_segment,
                          probe, read_metadata, write)
 
@@ -453,6 +454,23 @@ def test_a_file_without_video(tmp_path: Path) -> None:
 def test_decode_frames_batches(written: Written) -> None:
     sizes = [batch.shape[0] for batch in decode_frames(written.path, 40)]
     assert sizes == [40, 40, 10]
+
+
+def test_decode_frames_refuses_batches_over_the_segment_budget(tmp_path: Path) -> None:
+    path = tmp_path / "full-hd.mp4"
+    frames = np.zeros((2, 1080, 1920, 3), np.uint8)
+    write(path, FORMATS["mp4"], FPS, 2, 2, [encode_segment(frames, FPS, FORMATS["mp4"], "draft")], None, {})
+    with pytest.raises(FrameBudgetError) as caught:
+        next(decode_frames(path, 300))
+    assert str(caught.value) == ("300 frames of 1920x1080 are 1.74 GiB, over the limit of 1 GiB per segment "
+                                 f"({SEGMENT_VARIABLE}); at most 172 frames of that size fit")
+    assert [batch.shape for batch in decode_frames(path, 172)] == [(2, 1080, 1920, 3)]
+
+
+def test_decode_frames_refuses_frames_over_the_pixel_limit(written: Written, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(PIXELS_VARIABLE, str(W * H - 1))
+    with pytest.raises(FrameBudgetError, match=rf"\({W}x{H}\) is over the limit"):
+        next(decode_frames(written.path, 1))
 
 
 # ---- probe ---------------------------------------------------------------------------------------

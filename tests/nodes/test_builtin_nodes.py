@@ -3,17 +3,27 @@
 from __future__ import annotations
 
 import math
+import operator
+import time
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 from PIL import Image
 
 import graph
 from graph import Executor, NodeExecutionError, Paths, Workflow
+from media.budget import FRAMES_VARIABLE, PIXELS_VARIABLE
 from media.image import decode_image, read_png_text
+from nodes.math import MAX_INT_BITS, int_result
 
+#: tests/conftest.py's capped_memory
+Capped = Callable[[], AbstractContextManager[None]]
 
 # Fixtures from tests/conftest.py: registry (built-ins), paths (under tmp_path) and executor (memory + disk).
 
@@ -124,6 +134,54 @@ def test_power_exponent_is_limited(executor: Executor) -> None:
     assert "exponents are limited" in caught.value.message
 
 
+@pytest.mark.parametrize("inputs, message", [
+    ({"a": 10**4000, "b": 2, "op": "power"}, "input 'a' is a 13288-bit integer, over the limit of 4096 bits"),
+    ({"a": 1, "b": -(2**5000), "op": "add"}, "input 'b' is a 5001-bit integer, over the limit of 4096 bits"),
+    ({"a": 2**4095, "b": 1024, "op": "power"},
+     "inputs 'a' and 'b': power gives an integer of more than 4193280 bits, over the limit of 4096 bits"),
+    ({"a": 2**3000, "b": 2**3000, "op": "multiply"},
+     "inputs 'a' and 'b': multiply gives a 6001-bit integer, over the limit of 4096 bits"),
+    ({"a": 2**4096 - 1, "b": 1, "op": "add"}, "inputs 'a' and 'b': add gives a 4097-bit integer, over the limit "
+                                               "of 4096 bits"),
+])
+def test_math_int_refuses_integers_too_wide_before_computing(executor: Executor, inputs: dict[str, int],
+                                                             message: str) -> None:
+    started = time.perf_counter()
+    with pytest.raises(NodeExecutionError) as caught:
+        single(executor, "MathInt", inputs)
+    assert time.perf_counter() - started < 1.0
+    assert (caught.value.exception_type, caught.value.message) == ("OverflowError", message)
+
+
+def test_math_int_at_the_limit(executor: Executor) -> None:
+    assert single(executor, "MathInt", {"a": 2**4095, "b": 2**4095 - 1, "op": "add"}) == 2**4096 - 1
+    assert single(executor, "MathInt", {"a": 2, "b": 1023, "op": "power"}) == 2**1023
+    assert single(executor, "MathInt", {"a": -(2**4095), "b": 2**4095 - 1, "op": "subtract"}) == 1 - 2**4096
+
+
+_REFERENCE = {"add": operator.add, "subtract": operator.sub, "multiply": operator.mul, "min": min, "max": max,
+              "power": operator.pow, "floor_divide": operator.floordiv, "modulo": operator.mod}
+wide = st.integers(-(2**5000), 2**5000)
+
+
+@given(st.one_of(
+    st.tuples(st.sampled_from(sorted(set(_REFERENCE) - {"power"})), wide, wide),
+    st.tuples(st.just("power"), st.integers(-(2**700), 2**700), st.integers(-8, 64)),
+))
+def test_math_int_refuses_exactly_the_integers_over_the_limit(case: tuple[str, int, int]) -> None:
+    op, a, b = case
+    assume(b != 0 or op not in ("floor_divide", "modulo"))
+    assume(a != 0 or b >= 0 or op != "power")
+    expected = int(_REFERENCE[op](a, b))  # small enough here to compute directly
+    too_wide = max(a.bit_length(), b.bit_length(), expected.bit_length()) > MAX_INT_BITS
+    try:
+        result = int_result(op, a, b)
+    except OverflowError:
+        assert too_wide
+    else:
+        assert not too_wide and result == expected
+
+
 def test_math_float_refuses_non_finite_results(executor: Executor) -> None:
     with pytest.raises(NodeExecutionError) as caught:
         single(executor, "MathFloat", {"a": 1e308, "b": 10.0, "op": "multiply"})
@@ -211,6 +269,21 @@ def test_empty_image_defaults(executor: Executor) -> None:
 def test_empty_image_ranges(executor: Executor, inputs: dict[str, int]) -> None:
     with pytest.raises(graph.WorkflowInvalid):
         single(executor, "EmptyImage", inputs)
+
+
+@pytest.mark.parametrize("inputs, message", [
+    ({"width": 8192, "height": 8192, "batch": 100},  # 20 GB as asked
+     "inputs 'width' and 'height': 67.1 megapixels (8192x8192) is over the limit of 64 megapixels per frame"),
+    ({"width": 4096, "height": 4096, "batch": 100},
+     "input 'batch' = 100: 100 frames of 4096x4096 are 4.69 GiB, over the limit of 2 GiB of frames per value "
+     f"({FRAMES_VARIABLE}); at most 42 frames of that size fit"),
+])
+def test_empty_image_refuses_frames_over_the_budget_before_allocating(executor: Executor, inputs: dict[str, int],
+                                                                      message: str, capped_memory: Capped) -> None:
+    with capped_memory(), pytest.raises(NodeExecutionError) as caught:
+        single(executor, "EmptyImage", inputs)
+    assert caught.value.exception_type == "FrameBudgetError"
+    assert caught.value.message.startswith(message)
 
 
 def save_workflow(prefix: str = "hello", batch: int = 2, embed: bool = True, red: int = 50) -> Workflow:
@@ -360,6 +433,28 @@ def test_load_image_not_an_image(executor: Executor, paths: Paths) -> None:
     with pytest.raises(NodeExecutionError) as caught:
         load(executor, "bad.png")
     assert caught.value.exception_type == "ImageDecodeError"
+
+
+def test_load_image_refuses_a_huge_png_from_its_header(executor: Executor, paths: Paths,
+                                                       grey_png: Callable[..., Path], capped_memory: Capped) -> None:
+    grey_png(paths.input / "huge.png", 12000, 12000)  # 140 KB on disk, 432 MB as RGB frames
+    with capped_memory(), pytest.raises(NodeExecutionError) as caught:
+        load(executor, "huge.png")
+    assert caught.value.exception_type == "FrameBudgetError"
+    assert caught.value.message == ("input 'image' = 'huge.png': 144.0 megapixels is over the limit of 64 megapixels "
+                                    f"per frame ({PIXELS_VARIABLE})")
+
+
+def test_load_image_refuses_an_animation_over_the_frames_budget(executor: Executor, paths: Paths,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    paths.input.mkdir(parents=True)
+    frames = [Image.new("L", (256, 256), 255 * (i % 2)) for i in range(60)]
+    frames[0].save(paths.input / "anim.gif", save_all=True, append_images=frames[1:], duration=40)
+    monkeypatch.setenv(FRAMES_VARIABLE, "8")  # 60 frames of 256x256 are 11.2 MiB
+    with pytest.raises(NodeExecutionError) as caught:
+        load(executor, "anim.gif")
+    assert caught.value.message.startswith("input 'image' = 'anim.gif': 60 frames of 256x256 are 11.2 MiB, over the "
+                                           f"limit of 8 MiB of frames per value ({FRAMES_VARIABLE})")
 
 
 @pytest.mark.parametrize("name", ["../outside.png", "sub/../../outside.png", "ABSOLUTE"])

@@ -17,6 +17,7 @@ import media.segments
 import media.video
 from graph import Executor, NodeExecutionError, Paths, Workflow
 from media.audio import RATE, AudioTrack
+from media.budget import SEGMENT_VARIABLE
 from media.stream import VideoStream
 from media.video import FORMATS, METADATA_KEY, decode_audio, decode_frames, probe, read_metadata, write
 from world.render import SIZES
@@ -398,6 +399,27 @@ def test_load_video_of_a_30_fps_mkv(executor: Executor, paths: Paths) -> None:
     video: VideoStream = executor.run(workflow).output("lv", "video")
     assert video.frame_count == 60
     assert sum(segment.shape[0] for segment in video.segments()) == 60
+
+
+@pytest.mark.parametrize("segment_frames, message", [
+    (300, "input 'segment_frames' = 300: 300 frames of 1920x1080 are 1.74 GiB, over the limit of 1 GiB per "
+          f"segment ({SEGMENT_VARIABLE}); at most 172 frames of that size fit"),
+    (172, None),
+])
+def test_load_video_keeps_a_segment_within_the_segment_budget(executor: Executor, paths: Paths, segment_frames: int,
+                                                              message: str | None) -> None:
+    frames = np.zeros((2, 1080, 1920, 3), np.uint8)
+    segment = media.video.encode_segment(frames, 30, FORMATS["mp4"], "draft")
+    write(paths.input / "full-hd.mp4", FORMATS["mp4"], 30, 2, 2, [segment], None, {})
+    workflow = Workflow()
+    workflow.add_node("LoadVideo", {"video": "full-hd.mp4", "segment_frames": segment_frames}, node_id="lv")
+    workflow.add_node("PreviewValue", node_id="show")
+    workflow.connect("lv", "video", "show", "value")
+    if message is None:
+        assert executor.run(workflow).output("lv", "video").segment(0).shape == (2, 1080, 1920, 3)
+    else:
+        error = failure(executor, workflow)
+        assert (error.node_id, error.exception_type, error.message) == ("lv", "FrameBudgetError", message)
 
 
 # ---- the default workflow ----------------------------------------------------------------------

@@ -16,6 +16,7 @@ import graph
 import world.render
 import world.timeline as timeline_module
 from graph import Executor, NodeExecutionError, Paths, Workflow, WorkflowInvalid
+from media.budget import FRAMES_VARIABLE, SEGMENT_VARIABLE
 from media.image import decode_image, read_png_text
 from media.stream import VideoStream
 from nodes.image import WORKFLOW_CHUNK
@@ -354,6 +355,24 @@ def test_render_video_resolutions(warm: Executor) -> None:
     assert video.frame(0).shape == (720, 1280, 3)
 
 
+def test_render_video_keeps_a_segment_within_the_segment_budget(warm: Executor) -> None:
+    workflow = rollout({"duration": 0.5, "fps": 60, "segment_seconds": 10.0}, render=True)  # 600-frame segments
+    workflow.nodes["render"].inputs["resolution"] = "1080p"
+    error = failure(warm, workflow)
+    assert (error.node_id, error.exception_type) == ("render", "FrameBudgetError")
+    assert error.message == ("input 'resolution' = '1080p' with the latent's segments: 600 frames of 1920x1080 are "
+                             f"3.48 GiB, over the limit of 1 GiB per segment ({SEGMENT_VARIABLE}); at most 172 "
+                             "frames of that size fit")
+
+
+def test_render_video_refuses_a_native_size_over_the_pixel_limit(warm: Executor,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(Timeline, "native_size", (20000, 10000))
+    error = failure(warm, _with_resolution("native"))
+    assert error.node_id == "render"
+    assert error.message.startswith("input 'resolution' = 'native': 200.0 megapixels (20000x10000) is over the limit")
+
+
 def _with_resolution(resolution: str) -> Workflow:
     workflow = rollout({"duration": 0.5}, render=True)
     workflow.nodes["render"].inputs["resolution"] = resolution
@@ -410,6 +429,14 @@ def test_preview_frames_never_asks_for_more_frames_than_there_are(warm: Executor
                               sink_inputs={"count": 12, "columns": 4}))
     sheet = decode_image(result.files["out"][0])[0]
     assert sheet.shape == (90 + 8, 3 * 160 + 16, 3)  # 3 frames in one row
+
+
+def test_preview_frames_keeps_its_frames_within_the_frames_budget(warm: Executor,
+                                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(FRAMES_VARIABLE, "8")  # 7 frames of 854x480
+    error = failure(warm, rollout({"duration": 1.0}, render=True, sink="PreviewFrames", sink_inputs={"count": 8}))
+    assert (error.node_id, error.exception_type) == ("out", "FrameBudgetError")
+    assert error.message.startswith("input 'count' = 8: 8 frames of 854x480 are 9.38 MiB, over the limit of 8 MiB")
 
 
 @pytest.mark.parametrize("every, expected", [(1, 10), (3, 4), (20, 1)])
