@@ -14,6 +14,7 @@ import json
 import logging
 import os
 import sys
+import tempfile
 import threading
 import time
 from collections import OrderedDict
@@ -41,7 +42,8 @@ _KEY_KEY = "worldgraph.key"
 #: restart must not write the same files again);
 #: ``"memory"``: in memory only (values that need not, or cannot, outlive the process);
 #: ``"disk"``: on disk only, whatever it holds (large values read rarely: memory stays flat).
-#: Without a disk tier every value is kept in memory. A value the codecs cannot encode is never on disk.
+#: Without a disk tier every value is kept in memory, and so is a ``"disk"`` value the disk tier could not
+#: take (the codecs cannot encode it, or the folder refused the write).
 Tier = Literal["both", "durable", "memory", "disk"]
 _IN_MEMORY: frozenset[Tier] = frozenset({"both", "durable", "memory"})
 _ON_DISK: frozenset[Tier] = frozenset({"both", "durable", "disk"})
@@ -112,7 +114,12 @@ class MemoryTier:
 
 
 class DiskTier:
-    """Values with arrays, as safetensors files named by a hash of their key; survives restarts."""
+    """Values with arrays, as safetensors files named by a hash of their key; survives restarts.
+
+    The disk is a cache, never a reason for a run to fail: a read or write the file system refuses
+    (a folder that cannot be written, a full disk) is a miss, and a warning says so once per kind of
+    failure (what was tried and the error number), not once per value.
+    """
 
     STALE_TEMP_SECONDS = 3600
 
@@ -122,19 +129,42 @@ class DiskTier:
         self.codecs = codecs
         self.budget_bytes = budget_bytes
         self._puts_since_prune = 0
+        self._failures: set[tuple[str, int | None]] = set()
+
+    def check(self) -> str | None:
+        """None when a file can be written in the folder (created if need be); otherwise the warning to give."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            fd, probe = tempfile.mkstemp(prefix=TEMP_PREFIX, dir=self.root)
+            try:
+                os.write(fd, b"probe")  # a full disk may still let an empty file be made
+            finally:
+                os.close(fd)
+                os.unlink(probe)
+        except OSError as error:
+            self._failures.add(("write", error.errno))  # the caller gives this warning, not the first put
+            return f"cache folder {self.root} is not writable ({_reason(error)}): running with the memory cache only"
+        return None
 
     def path_for(self, key: str) -> Path:
         digest = hashlib.sha256(key.encode("utf-8")).hexdigest()
         return self.root / digest[:2] / f"{digest}.safetensors"
 
     def contains(self, key: str) -> bool:
-        return self.path_for(key).is_file()
+        try:
+            return self.path_for(key).is_file()
+        except OSError as error:
+            self._failed("read", error)
+            return False
 
     def get(self, key: str) -> Any | None:
         path = self.path_for(key)
         try:
             data = path.read_bytes()
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError):  # not there (a file in the way is the writes' to tell)
+            return None
+        except OSError as error:
+            self._failed("read", error)
             return None
         try:
             arrays, metadata = _load_with_metadata(data)
@@ -143,15 +173,19 @@ class DiskTier:
             value = self.codecs.decode(arrays, json.loads(metadata[_TREE_KEY]))
         except (SafetensorError, KeyError, ValueError, TypeError, AttributeError, NotEncodable, OSError) as error:
             log.warning("dropping unreadable cache file %s: %s", path, error)
-            path.unlink(missing_ok=True)
+            self._remove(path)
             return None
-        os.utime(path)
+        try:
+            os.utime(path)
+        except OSError as error:
+            self._failed("write", error)
         return value
 
     def put(self, key: str, value: Any, require_arrays: bool = True) -> bool:
         """Write ``value`` if every part is encodable and (unless not required) it holds an array.
 
-        Values of plain scalars are cheaper to recompute than to write, so they stay in memory.
+        Values of plain scalars are cheaper to recompute than to write, so they stay in memory. False when
+        nothing was written (also when the file system refused the write).
         """
         try:
             arrays, tree = self.codecs.encode(value)
@@ -166,7 +200,11 @@ class DiskTier:
         except (SafetensorError, ValueError, TypeError) as reason:  # e.g. a dtype safetensors lacks
             log.debug("not caching %s on disk: %s", key, reason)
             return False
-        atomic_write_bytes(self.path_for(key), data)
+        try:
+            atomic_write_bytes(self.path_for(key), data)
+        except OSError as error:
+            self._failed("write", error)
+            return False
         self._puts_since_prune += 1
         if self.budget_bytes is not None and self._puts_since_prune >= 32:
             self.prune()
@@ -177,14 +215,17 @@ class DiskTier:
         self._puts_since_prune = 0
         entries: list[tuple[float, int, Path]] = []
         now = time.time()
-        for path in self.root.glob("*/*"):
+        for path in self.root.glob("*/*"):  # nothing when the folder is missing or not a folder
             try:
                 stat = path.stat()
             except FileNotFoundError:
                 continue
+            except OSError as error:
+                self._failed("read", error)
+                continue
             if path.name.startswith(TEMP_PREFIX):
                 if now - stat.st_mtime > self.STALE_TEMP_SECONDS:
-                    path.unlink(missing_ok=True)
+                    self._remove(path)
                 continue
             entries.append((stat.st_mtime, stat.st_size, path))
         total = sum(size for _, size, _ in entries)
@@ -194,10 +235,41 @@ class DiskTier:
         for _, size, path in sorted(entries):
             if total <= self.budget_bytes:
                 break
-            path.unlink(missing_ok=True)
-            total -= size
-            removed += 1
+            if self._remove(path):
+                total -= size
+                removed += 1
         return removed
+
+    def _remove(self, path: Path) -> bool:
+        try:
+            path.unlink(missing_ok=True)
+        except OSError as error:
+            self._failed("delete", error)
+            return False
+        return True
+
+    def _failed(self, action: str, error: OSError) -> None:
+        """The file system refused to ``action`` ("read", "write", "delete") a cache file: warn once per kind."""
+        kind = (action, error.errno)
+        if kind in self._failures:
+            log.debug("disk cache %s: cannot %s (%s)", self.root, action, _reason(error))
+            return
+        self._failures.add(kind)
+        log.warning("disk cache %s: cannot %s (%s): %s (warned once for this kind of failure)", self.root,
+                    action, _reason(error), _CONSEQUENCES[action])
+
+
+_CONSEQUENCES = {"read": "its files count as cache misses", "write": "values stay in memory only",
+                 "delete": "old entries stay on disk"}
+
+
+def _reason(error: OSError) -> str:
+    """What the system said, and about which path: ``"Not a directory: /x/objects"``."""
+    if isinstance(error, FileExistsError):  # from making a folder where a file is
+        return f"not a folder: {error.filename}"
+    if error.strerror and error.filename:
+        return f"{error.strerror}: {error.filename}"
+    return str(error) or type(error).__name__
 
 
 def _load_with_metadata(data: bytes) -> tuple[dict[str, np.ndarray], dict[str, str]]:
@@ -224,10 +296,10 @@ class ContentStore:
     def put(self, key: str, value: Any, tier: Tier = "both") -> None:
         """Keep ``value`` where ``tier`` says (see ``Tier``); the default keeps it in memory and
         persists it when it holds arrays."""
-        if tier in _IN_MEMORY or self.disk is None:
+        on_disk = tier in _ON_DISK and self.disk is not None and self.disk.put(key, value,
+                                                                                require_arrays=tier == "both")
+        if tier in _IN_MEMORY or not on_disk:
             self.memory.put(key, value)
-        if tier in _ON_DISK and self.disk is not None:
-            self.disk.put(key, value, require_arrays=tier == "both")
 
     def contains(self, key: str) -> bool:
         return self.memory.contains(key) or (self.disk is not None and self.disk.contains(key))

@@ -774,6 +774,18 @@ def test_disk_cache_keeps_output_node_results_and_scalars_stay_in_memory(registr
     assert [n for n in sorted(keys) if disk.contains(keys[n])] == ["6", "7", "8"]
 
 
+def test_unwritable_disk_cache_is_a_miss_not_a_failed_run(registry: NodeRegistry, paths: Paths,
+                                                          tmp_path: Path) -> None:
+    (tmp_path / "a-file").write_text("where the cache folder should be")
+    store = ContentStore(MemoryTier(1 << 30), DiskTier(tmp_path / "a-file" / "objects", registry.codecs))
+    executor = Executor(registry, store, paths)
+
+    first = executor.run(image_workflow("SaveImage"))
+
+    assert first.executed == ["img", "out"] and all(path.is_file() for path in first.files["out"])
+    assert executor.run(image_workflow("SaveImage")).cached == ["out"]  # the memory tier still caches
+
+
 def test_disk_cache_across_processes(tmp_path: Path) -> None:
     out, cache = tmp_path / "out", tmp_path / "cache"
     command = [str(WORLDGRAPH), "run", str(ROOT / "workflows" / "hello.json"), "--json",

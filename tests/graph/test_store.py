@@ -340,6 +340,78 @@ def test_missing_root_is_fine(tmp_path: Path) -> None:
     assert tier.prune() == 0
 
 
+# ---- DiskTier faults: real ones a test can make even as root (a file where a folder should be) -----
+def blocked(tmp_path: Path) -> Path:
+    """A cache folder that cannot exist: one of its parents is a regular file."""
+    (tmp_path / "not-a-folder").write_text("a file")
+    return tmp_path / "not-a-folder" / "objects"
+
+
+def warnings_of(caplog: pytest.LogCaptureFixture) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.name == "graph.store" and r.levelname == "WARNING"]
+
+
+def test_unwritable_folder_is_a_miss_and_one_warning(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tier = DiskTier(blocked(tmp_path), CodecRegistry(), budget_bytes=10)
+    for index in range(40):  # past the periodic prune too
+        assert tier.put(f"k{index}", np.arange(3)) is False
+        assert tier.get(f"k{index}") is None and not tier.contains(f"k{index}")
+    assert tier.prune() == 0
+
+    [warning] = warnings_of(caplog)
+    assert f"disk cache {tier.root}: cannot write (Not a directory: " in warning
+    assert "values stay in memory only" in warning
+
+
+def test_each_kind_of_failure_is_warned_once(disk: DiskTier, caplog: pytest.LogCaptureFixture) -> None:
+    for key in ("a", "b"):
+        disk.path_for(key).mkdir(parents=True)  # a folder where the file should be: EISDIR
+        assert disk.get(key) is None  # reading it fails...
+        assert disk.put(key, np.arange(3)) is False  # ...and so does renaming a file onto it
+
+    read, write = warnings_of(caplog)
+    assert "cannot read (Is a directory: " in read and "count as cache misses" in read
+    assert "cannot write (Is a directory: " in write
+    assert disk.put("c", np.arange(3)) and disk.get("c") is not None  # the rest of the folder still works
+
+
+def test_prune_carries_on_past_an_entry_it_cannot_delete(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    writer = DiskTier(tmp_path / "objects", CodecRegistry())
+    stuck = writer.path_for("stuck")
+    stuck.mkdir(parents=True)  # unlink() of a folder fails
+    (stuck / "inside").write_bytes(b"x" * 4000)
+    _set_mtime(stuck, 5000)
+    for index, key in enumerate(["old", "new"]):
+        writer.put(key, block(1000, index))
+        _set_mtime(writer.path_for(key), 1000 - index * 100)
+
+    budget = stuck.stat().st_size + writer.path_for("new").stat().st_size  # room for what cannot go, and one
+    pruned = DiskTier(tmp_path / "objects", CodecRegistry(), budget_bytes=budget)
+    assert pruned.prune() == 1
+    assert stuck.is_dir() and not pruned.contains("old") and pruned.contains("new")
+    [warning] = warnings_of(caplog)
+    assert "cannot delete (Is a directory: " in warning
+
+
+def test_check_says_why_the_folder_is_unusable(tmp_path: Path) -> None:
+    usable = DiskTier(tmp_path / "fresh" / "objects", CodecRegistry())
+    assert usable.check() is None
+    assert usable.root.is_dir() and list(usable.root.iterdir()) == []  # made, and the probe file removed
+
+    under_a_file = DiskTier(blocked(tmp_path), CodecRegistry())
+    assert under_a_file.check() == (f"cache folder {under_a_file.root} is not writable (Not a directory: "
+                                    f"{under_a_file.root}): running with the memory cache only")
+    a_file = DiskTier(tmp_path / "not-a-folder", CodecRegistry())
+    assert f"is not writable (not a folder: {a_file.root})" in (a_file.check() or "")
+
+
+def test_check_is_the_warning_for_writes(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    tier = DiskTier(blocked(tmp_path), CodecRegistry())
+    assert tier.check() is not None
+    assert tier.put("k", np.arange(3)) is False
+    assert warnings_of(caplog) == []  # the caller of check() gave it
+
+
 # ---- ContentStore ------------------------------------------------------------------------------
 def test_content_store_memory_then_disk(tmp_path: Path) -> None:
     codecs = CodecRegistry()
@@ -379,6 +451,13 @@ def test_content_store_tiers(tmp_path: Path) -> None:
     assert disk.contains("large") and not store.memory.contains("large")
     store.put("large scalars", (1, 2), tier="disk")
     assert disk.contains("large scalars") and not store.memory.contains("large scalars")
+
+
+def test_content_store_keeps_what_the_disk_refused_in_memory(tmp_path: Path) -> None:
+    store = ContentStore(MemoryTier(1 << 20), DiskTier(blocked(tmp_path), CodecRegistry()))
+    for tier in ("both", "durable", "disk"):
+        store.put(tier, (np.arange(2),), tier=tier)  # type: ignore[arg-type]
+        assert_same(store.get(tier), (np.arange(2),))
 
 
 def test_content_store_without_disk_keeps_every_tier_in_memory() -> None:
