@@ -38,9 +38,9 @@ log = logging.getLogger("worldgraph.server")
 
 
 async def _run_worker(app: web.Application) -> AsyncIterator[None]:
-    """Start: requeue jobs a crash left running (failing those out of runs), remove stale temporary files,
-    start the validator and the worker. Stop: stop the running job, the worker and the validator, close the
-    job store."""
+    """Start: requeue jobs a crash left running (failing those out of runs), warn when the cache folder cannot
+    be written, remove stale temporary files, start the validator and the worker. Stop: stop the running job,
+    the worker and the validator, close the job store."""
     jobs = app[JOBS]
     requeued, poisoned = await asyncio.to_thread(jobs.recover)
     if requeued:
@@ -48,6 +48,10 @@ async def _run_worker(app: web.Application) -> AsyncIterator[None]:
     if poisoned:
         log.error("failed %d job(s) for good: the server stopped while running each of them %d times: %s",
                   len(poisoned), MAX_ATTEMPTS, ", ".join(poisoned))
+    disk = app[EXECUTOR].store.disk
+    unusable = await asyncio.to_thread(disk.check) if disk is not None else None
+    if unusable is not None:
+        log.warning("%s", unusable)
     for folder in (app[EXECUTOR].paths.output, app[EXECUTOR].paths.temp, app[CONFIG].root / "user"):
         for stale in folder.rglob(".wg-tmp-*") if folder.is_dir() else ():
             stale.unlink(missing_ok=True)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import signal
 import sys
 from collections.abc import Sequence
@@ -98,6 +99,7 @@ def _run(args: argparse.Namespace) -> int:
         outputs = [workflow.find_node(ref) for ref in args.outputs] if args.outputs else None
     except WorkflowError as error:
         return _fail(args, EXIT_INVALID, {"kind": "invalid", "message": str(error)})
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")  # e.g. an unusable cache
     executor = create_executor(".", registry=registry, output_dir=args.out, input_dir=args.input,
                                cache_dir=args.cache_dir, disk_cache=not args.no_disk_cache)
     interrupt = Interrupt()

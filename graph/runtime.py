@@ -7,6 +7,7 @@ Environment: ``WORLDGRAPH_CACHE_DIR`` (default ``$XDG_CACHE_HOME/worldgraph`` or
 
 from __future__ import annotations
 
+import logging
 import os
 import re
 from pathlib import Path
@@ -16,6 +17,8 @@ from .packs.plugins import load_registry
 from .paths import Paths
 from .registry import NodeRegistry
 from .store import ContentStore, DiskTier, MemoryTier
+
+log = logging.getLogger(__name__)
 
 _UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
           "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
@@ -38,12 +41,16 @@ def default_cache_dir() -> Path:
 
 def open_store(cache_dir: Path | None, registry: NodeRegistry, memory_bytes: int | None = None,
                disk_bytes: int | None = None) -> ContentStore:
-    """Memory tier, plus a disk tier unless ``cache_dir`` is None."""
+    """Memory tier, plus a disk tier unless ``cache_dir`` is None or cannot be written (a warning says so)."""
     memory = MemoryTier(memory_bytes or parse_size(os.environ.get("WORLDGRAPH_CACHE_MEMORY", "2GiB")))
     if cache_dir is None:
         return ContentStore(memory)
     budget = disk_bytes or parse_size(os.environ.get("WORLDGRAPH_CACHE_DISK", "20GiB"))
     disk = DiskTier(Path(cache_dir) / "objects", registry.codecs, budget)
+    unusable = disk.check()
+    if unusable is not None:
+        log.warning("%s", unusable)
+        return ContentStore(memory)
     disk.prune()
     return ContentStore(memory, disk)
 

@@ -244,6 +244,19 @@ def test_run_no_disk_cache(capsys: pytest.CaptureFixture[str], tmp_path: Path) -
     assert len(json.loads(out)["executed"]) == 8  # a new process, no disk: everything runs again
 
 
+def test_run_warns_of_an_unwritable_cache_folder_and_still_runs(tmp_path: Path) -> None:
+    (tmp_path / "cache").write_text("a file where the cache folder should be")
+    completed = subprocess.run(
+        [str(WORLDGRAPH), "run", str(HELLO), "--json", "--out", str(tmp_path / "out"),
+         "--cache-dir", str(tmp_path / "cache")], cwd=tmp_path, capture_output=True, text=True, timeout=60)
+
+    assert completed.returncode == 0, completed.stderr
+    assert json.loads(completed.stdout)["outputs"] == {"7": [str(tmp_path / "out" / "hello_00001_.png")]}
+    objects = tmp_path / "cache" / "objects"
+    assert completed.stderr.splitlines() == [f"WARNING: cache folder {objects} is not writable (Not a directory: "
+                                             f"{objects}): running with the memory cache only"]
+
+
 def test_run_only_requested_output(capsys: pytest.CaptureFixture[str], tmp_path: Path) -> None:
     code, out, _ = run_hello(capsys, tmp_path, "--output", "8", "--json")
     assert code == 0

@@ -92,6 +92,17 @@ async def test_a_full_queue_answers_429(make_app):
 
 
 @run_async
+async def test_an_unwritable_cache_folder_is_warned_at_start_and_jobs_still_run(make_app, tmp_path, caplog):
+    (tmp_path / "cache").write_text("a file where the cache folder should be")
+    async with serve(make_app()) as client:
+        warnings = [r.getMessage() for r in caplog.records if r.name == "worldgraph.server"]
+        assert warnings == [f"cache folder {tmp_path / 'cache'} is not writable (not a folder: "
+                            f"{tmp_path / 'cache'}): running with the memory cache only"]
+        job = (await post_prompt(client, hello()))["prompt_id"]
+        assert (await finished(client, job))["status"]["status_str"] == "success"
+
+
+@run_async
 async def test_history_is_capped(make_app):
     async with serve(make_app(max_history=2)) as client:
         ids = []
