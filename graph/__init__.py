@@ -18,6 +18,7 @@ from .events import (Event, EventSink, Interrupt, NodeCached, NodeDone, NodeFail
 from .executor import Executor
 from .node import (CONTEXT_ITEMS, MISSING, Bool, Choice, Expand, Float, Input, Int, Node, NodeResult,
                    NodeSchema, Output, Ref, Seed, Socket, String, SubNode)
+from .outputs import OutputFiles
 from .paths import PathOutsideFolder, Paths
 from .packs import PackOptions, PackReports, load_packs, load_registry
 from .registry import NodeRegistry
@@ -33,8 +34,9 @@ __all__ = [
     "Bool", "Choice", "ContentStore", "DiskTier", "Event", "EventSink", "Executor",
     "Expand", "Float", "Input", "Int", "Interrupt", "Interrupted", "Link", "MemoryTier", "Node",
     "NodeCached", "NodeDone", "NodeExecutionError", "NodeFailed", "NodeProgress", "NodeRegistry",
-    "NodeResult", "NodeSchema", "NodeStarted", "Output", "PackOptions", "PackReports", "PathOutsideFolder",
-    "Paths", "Plan", "Ref", "RegistryError", "RunDone", "RunInterrupted", "RunResult", "RunStarted", "Seed",
-    "Socket", "String", "SubNode", "Tier", "ValidationError", "Workflow", "WorkflowError", "WorkflowFormatError",
-    "WorkflowInvalid", "WorkflowNode", "check", "create_executor", "load_packs", "load_registry", "plan",
+    "NodeResult", "NodeSchema", "NodeStarted", "Output", "OutputFiles", "PackOptions", "PackReports",
+    "PathOutsideFolder", "Paths", "Plan", "Ref", "RegistryError", "RunDone", "RunInterrupted", "RunResult",
+    "RunStarted", "Seed", "Socket", "String", "SubNode", "Tier", "ValidationError", "Workflow", "WorkflowError",
+    "WorkflowFormatError", "WorkflowInvalid", "WorkflowNode", "check", "create_executor", "load_packs",
+    "load_registry", "plan",
 ]

@@ -22,6 +22,7 @@ from .events import (Event, EventSink, Interrupt, NodeCached, NodeDone, NodeFail
                      NodeStarted, RunDone, RunInterrupted, RunResult, RunStarted)
 from .keys import node_keys, subgraph_keys
 from .node import Expand, Node, NodeResult, Ref, accept_constant
+from .outputs import OutputFiles
 from .paths import FOLDER_KINDS, PathOutsideFolder, Paths
 from .registry import NodeRegistry
 from .store import ContentStore
@@ -162,15 +163,17 @@ class _Run:
         return self.result.values[node_id][index]
 
     def context(self, node_id: str) -> dict[str, Any]:
-        wanted = self.nodes[node_id].node_class.schema.context
+        schema = self.nodes[node_id].node_class.schema
         available = {
             "node_id": lambda: node_id,
             "workflow": lambda: self.workflow,
             "progress": lambda: self.progress_reporter(node_id),
             "store": lambda: self.executor.store,
             "paths": lambda: self.executor.paths,
+            "files": lambda: OutputFiles(self.executor.paths, self.executor.store,
+                                         self.keys[node_id] if schema.cacheable else None),
         }
-        return {name: available[name]() for name in wanted}
+        return {name: available[name]() for name in schema.context}
 
     def progress_reporter(self, node_id: str) -> Callable[[float, float | None], None]:
         def progress(value: float, maximum: float | None = None) -> None:

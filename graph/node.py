@@ -40,8 +40,10 @@ MISSING: Any = _Missing()
 #: Context a node may ask for; each is passed to ``run`` as a keyword argument of that name.
 #: ``node_id``: its id in the workflow; ``workflow``: the ``Workflow`` being run; ``progress``: a
 #: ``progress(value, maximum)`` callable that also honours interrupts; ``store``: the shared
-#: content-addressed store (``get``/``put``/``contains``); ``paths``: the run's folders.
-CONTEXT_ITEMS = frozenset({"node_id", "workflow", "progress", "store", "paths"})
+#: content-addressed store (``get``/``put``/``contains``); ``paths``: the run's folders; ``files``: an
+#: ``OutputFiles`` that writes the node's numbered output files (``name_00001_.png``) so that a re-run
+#: after a crash names them the same.
+CONTEXT_ITEMS = frozenset({"node_id", "workflow", "progress", "store", "paths", "files"})
 
 
 @dataclass(frozen=True)

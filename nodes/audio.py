@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph import AUDIO, LATENT, Bool, Choice, Float, Node, NodeResult, NodeSchema, Output, Paths, Seed, Socket, String
-from graph.files import atomic_write_bytes
-from graph.paths import next_numbered_file
+from graph import (AUDIO, LATENT, Bool, Choice, Float, Node, NodeResult, NodeSchema, Output, OutputFiles, Paths, Seed,
+                   Socket, String)
 from media import synth
 from media.audio import AudioTrack, encode_file, fade, load, mix
 from world import sound
@@ -90,13 +89,12 @@ class SaveAudio(Node):
         description="The track as WAV (32-bit float) or FLAC (24-bit) in the output folder.",
         inputs=(Socket("audio", AUDIO), String("filename_prefix", "audio/worldgraph"),
                 Choice("format", ["wav", "flac"], "flac")),
-        output_node=True, context=("paths",),
+        output_node=True, context=("files",),
     )
 
-    def run(self, audio: AudioTrack, filename_prefix: str, format: str, paths: Paths) -> NodeResult:
-        subfolder, filename = next_numbered_file(paths.output, filename_prefix, format)
-        atomic_write_bytes(paths.resolve("output", filename, subfolder), encode_file(audio, format.upper()))
-        return NodeResult((), {"audio": [{"filename": filename, "subfolder": subfolder, "type": "output"}]})
+    def run(self, audio: AudioTrack, filename_prefix: str, format: str, files: OutputFiles) -> NodeResult:
+        return NodeResult((), {"audio": [files.write_bytes("output", filename_prefix, format,
+                                                           encode_file(audio, format.upper()))]})
 
 
 NODES = (GenerateAudio, LoadAudio, MixAudio, SaveAudio)

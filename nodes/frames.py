@@ -6,7 +6,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from graph import VIDEO, Bool, Int, Node, NodeResult, NodeSchema, Paths, Socket, String, Workflow
+from graph import VIDEO, Bool, Int, Node, NodeResult, NodeSchema, OutputFiles, Socket, String, Workflow
 from media.budget import FrameBudget
 from media.stream import VideoStream, contact_sheet
 
@@ -18,10 +18,10 @@ class PreviewFrames(Node):
         name="PreviewFrames", display_name="Preview frames", category="video",
         description="A contact sheet: frames picked evenly across the video, in a grid.",
         inputs=(Socket("video", VIDEO), Int("count", 12, min=1, max=64), Int("columns", 4, min=1, max=16)),
-        output_node=True, context=("paths", "progress"),
+        output_node=True, context=("files", "progress"),
     )
 
-    def run(self, video: VideoStream, count: int, columns: int, paths: Paths,
+    def run(self, video: VideoStream, count: int, columns: int, files: OutputFiles,
             progress: Callable[[float, float | None], None]) -> NodeResult:
         count = min(count, video.frame_count)
         FrameBudget.from_environ().check_frames(count, video.width, video.height, subject=f"input 'count' = {count}")
@@ -31,7 +31,7 @@ class PreviewFrames(Node):
             frames.append(video.frame(int(index)))
             progress(done + 1, count)
         sheet = contact_sheet(frames, min(columns, count))
-        return NodeResult((), {"images": save_frames(sheet[None], "temp", "contact", paths, {})})
+        return NodeResult((), {"images": save_frames(sheet[None], "temp", "contact", files, {})})
 
 
 class SaveFrames(Node):
@@ -44,21 +44,21 @@ class SaveFrames(Node):
             Int("every", 1, min=1, max=10000, tooltip="save one frame in this many"),
             Bool("embed_workflow", True),
         ),
-        output_node=True, context=("paths", "progress", "workflow"),
+        output_node=True, context=("files", "progress", "workflow"),
     )
 
-    def run(self, video: VideoStream, filename_prefix: str, every: int, embed_workflow: bool, paths: Paths,
+    def run(self, video: VideoStream, filename_prefix: str, every: int, embed_workflow: bool, files: OutputFiles,
             progress: Callable[[float, float | None], None], workflow: Workflow) -> NodeResult:
         text = {WORKFLOW_CHUNK: workflow.to_json(indent=None)} if embed_workflow else {}
         saved = []
         if every == 1:  # whole segments: one render call per segment
             for k in range(video.segment_count):
-                saved.extend(save_frames(video.segment(k), "output", filename_prefix, paths, text))
+                saved.extend(save_frames(video.segment(k), "output", filename_prefix, files, text))
                 progress(k + 1, video.segment_count)
         else:  # only the frames kept are rendered
             picks = range(0, video.frame_count, every)
             for done, index in enumerate(picks):
-                saved.extend(save_frames(video.frame(index)[None], "output", filename_prefix, paths, text))
+                saved.extend(save_frames(video.frame(index)[None], "output", filename_prefix, files, text))
                 progress(done + 1, len(picks))
         return NodeResult((), {"images": saved})
 

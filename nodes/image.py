@@ -8,9 +8,7 @@ from typing import Any
 
 import numpy as np
 
-from graph import IMAGE, Bool, Int, Node, NodeResult, NodeSchema, Output, Paths, Socket, String, Workflow
-from graph.files import atomic_write_bytes
-from graph.paths import next_numbered_file
+from graph import IMAGE, Bool, Int, Node, NodeResult, NodeSchema, Output, OutputFiles, Paths, Socket, String, Workflow
 from media.budget import FrameBudget, FrameBudgetError
 from media.image import ImageDecodeError, decode_image, encode_png, read_png_text, solid_frames
 
@@ -65,16 +63,10 @@ class EmptyImage(Node):
         return (solid_frames(width, height, (red, green, blue), batch),)
 
 
-def save_frames(images: np.ndarray, folder_kind: str, prefix: str, paths: Paths,
-                 text: dict[str, str]) -> list[dict[str, str]]:
+def save_frames(images: np.ndarray, folder_kind: str, prefix: str, files: OutputFiles,
+                text: dict[str, str]) -> list[dict[str, str]]:
     _check_frames(images)
-    folder = paths.folder(folder_kind)
-    saved = []
-    for frame in images:
-        subfolder, filename = next_numbered_file(folder, prefix, "png")
-        atomic_write_bytes(paths.resolve(folder_kind, filename, subfolder), encode_png(frame, text))
-        saved.append({"filename": filename, "subfolder": subfolder, "type": folder_kind})
-    return saved
+    return [files.write_bytes(folder_kind, prefix, "png", encode_png(frame, text)) for frame in images]
 
 
 def _check_frames(images: Any) -> None:
@@ -92,24 +84,24 @@ class SaveImage(Node):
             String("filename_prefix", "worldgraph", tooltip="may start with a subfolder: renders/shot"),
             Bool("embed_workflow", True, tooltip="store the workflow in the PNG so the editor can reopen it"),
         ),
-        output_node=True, context=("paths", "workflow"),
+        output_node=True, context=("files", "workflow"),
     )
 
-    def run(self, images: np.ndarray, filename_prefix: str, embed_workflow: bool, paths: Paths,
+    def run(self, images: np.ndarray, filename_prefix: str, embed_workflow: bool, files: OutputFiles,
             workflow: Workflow) -> NodeResult:
         text = {WORKFLOW_CHUNK: workflow.to_json(indent=None)} if embed_workflow else {}
-        return NodeResult((), {"images": save_frames(images, "output", filename_prefix, paths, text)})
+        return NodeResult((), {"images": save_frames(images, "output", filename_prefix, files, text)})
 
 
 class PreviewImage(Node):
     schema = NodeSchema(
         name="PreviewImage", display_name="Preview image", category="image",
         description="Shows frames in the editor (temporary files, not kept as outputs).",
-        inputs=(Socket("images", IMAGE),), output_node=True, context=("paths",),
+        inputs=(Socket("images", IMAGE),), output_node=True, context=("files",),
     )
 
-    def run(self, images: np.ndarray, paths: Paths) -> NodeResult:
-        return NodeResult((), {"images": save_frames(images, "temp", "preview", paths, {})})
+    def run(self, images: np.ndarray, files: OutputFiles) -> NodeResult:
+        return NodeResult((), {"images": save_frames(images, "temp", "preview", files, {})})
 
 
 def image_to_comfy(frames: np.ndarray) -> Any:

@@ -8,9 +8,8 @@ from typing import Any
 
 import numpy as np
 
-from graph import (AUDIO, VIDEO, Bool, Choice, ContentStore, Float, Int, Node, NodeResult, NodeSchema, Output, Paths,
-                   Socket, String, Workflow)
-from graph.paths import next_numbered_file
+from graph import (AUDIO, VIDEO, Bool, Choice, ContentStore, Float, Int, Node, NodeResult, NodeSchema, Output,
+                   OutputFiles, Paths, Socket, String, Workflow)
 from media.audio import AudioTrack
 from media.budget import FrameBudget
 from media.segments import encoded_segments
@@ -54,40 +53,36 @@ class SaveVideo(Node):
                    tooltip="audio shorter than the video: pad with silence; longer: trim to the video"),
             Bool("embed_workflow", True),
         ),
-        output_node=True, context=("paths", "store", "progress", "workflow"),
+        output_node=True, context=("files", "store", "progress", "workflow"),
     )
 
     def run(self, video: VideoStream, filename_prefix: str, format: str, quality: str, audio_fit: str,
-            embed_workflow: bool, paths: Paths, store: ContentStore, progress: Callable[[float, float | None], None],
-            workflow: Workflow) -> NodeResult:
+            embed_workflow: bool, files: OutputFiles, store: ContentStore,
+            progress: Callable[[float, float | None], None], workflow: Workflow) -> NodeResult:
         fmt = FORMATS[format]
-        subfolder, filename = next_numbered_file(paths.output, filename_prefix, fmt.extension)
         audio = video.audio.fitted(video.duration, audio_fit) if video.audio is not None else None
         metadata = {METADATA_KEY: workflow.to_json(indent=None)} if embed_workflow else {}
         segments = encoded_segments(video, format, quality, store, lambda done: progress(done, video.segment_count))
-        write(paths.resolve("output", filename, subfolder), fmt, round(video.fps), video.frame_count,
-              video.segment_frames, segments, audio, metadata)
-        entry = {"filename": filename, "subfolder": subfolder, "type": "output", "format": f"video/{fmt.extension}"}
-        return NodeResult((), {"videos": [entry]})
+        entry = files.write("output", filename_prefix, fmt.extension, lambda path: write(
+            path, fmt, round(video.fps), video.frame_count, video.segment_frames, segments, audio, metadata))
+        return NodeResult((), {"videos": [{**entry, "format": f"video/{fmt.extension}"}]})
 
 
 class PreviewVideo(Node):
     schema = NodeSchema(
         name="PreviewVideo", display_name="Preview video", category="video",
         description="A small, quick MP4 proxy (half size, draft quality) in the temp folder for the editor.",
-        inputs=(Socket("video", VIDEO),), output_node=True, context=("paths", "store", "progress"),
+        inputs=(Socket("video", VIDEO),), output_node=True, context=("files", "store", "progress"),
     )
 
-    def run(self, video: VideoStream, paths: Paths, store: ContentStore,
+    def run(self, video: VideoStream, files: OutputFiles, store: ContentStore,
             progress: Callable[[float, float | None], None]) -> NodeResult:
         proxy = _half_size(video)
-        subfolder, filename = next_numbered_file(paths.temp, "preview/video", "mp4")
         audio = video.audio.fitted(video.duration) if video.audio is not None else None
         segments = encoded_segments(proxy, "mp4", "draft", store, lambda done: progress(done, proxy.segment_count))
-        write(paths.resolve("temp", filename, subfolder), FORMATS["mp4"], round(proxy.fps), proxy.frame_count,
-              proxy.segment_frames, segments, audio, {})
-        return NodeResult((), {"videos": [{"filename": filename, "subfolder": subfolder, "type": "temp",
-                                           "format": "video/mp4"}]})
+        entry = files.write("temp", "preview/video", "mp4", lambda path: write(
+            path, FORMATS["mp4"], round(proxy.fps), proxy.frame_count, proxy.segment_frames, segments, audio, {}))
+        return NodeResult((), {"videos": [{**entry, "format": "video/mp4"}]})
 
 
 def _half_size(video: VideoStream) -> VideoStream:

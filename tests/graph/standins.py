@@ -15,9 +15,7 @@ import numpy as np
 from PIL import Image
 
 from graph import (ANY, BOOLEAN, FLOAT, IMAGE, INT, STRING, Bool, Choice, Float, Input, Int, Node, NodeRegistry,
-                   NodeResult, NodeSchema, Output, Paths, Seed, Socket, String)
-from graph.files import atomic_write_bytes
-from graph.paths import next_numbered_file
+                   NodeResult, NodeSchema, Output, OutputFiles, Paths, Seed, Socket, String)
 
 _INT_OPS = ("add", "subtract", "multiply", "min", "max", "power", "floor_divide", "modulo")
 _FLOAT_OPS = ("add", "subtract", "multiply", "min", "max", "power", "divide", "modulo")
@@ -122,28 +120,26 @@ class LoadImage(Node):
             return (np.asarray(opened.convert("RGB"))[None],)
 
 
-def _save(images: np.ndarray, kind: str, prefix: str, paths: Paths) -> NodeResult:
-    subfolder, filename = next_numbered_file(paths.folder(kind), prefix, "png")
-    atomic_write_bytes(paths.resolve(kind, filename, subfolder), images.tobytes())
-    return NodeResult((), {"images": [{"filename": filename, "subfolder": subfolder, "type": kind}]})
+def _save(images: np.ndarray, kind: str, prefix: str, files: OutputFiles) -> NodeResult:
+    return NodeResult((), {"images": [files.write_bytes(kind, prefix, "png", images.tobytes())]})
 
 
 class SaveImage(Node):
     schema = NodeSchema(name="SaveImage", category="image",
                         inputs=(Socket("images", IMAGE), String("filename_prefix", "worldgraph"),
                                 Bool("embed_workflow", True)),
-                        output_node=True, context=("paths",))
+                        output_node=True, context=("files",))
 
-    def run(self, images: np.ndarray, filename_prefix: str, embed_workflow: bool, paths: Paths) -> NodeResult:
-        return _save(images, "output", filename_prefix, paths)
+    def run(self, images: np.ndarray, filename_prefix: str, embed_workflow: bool, files: OutputFiles) -> NodeResult:
+        return _save(images, "output", filename_prefix, files)
 
 
 class PreviewImage(Node):
     schema = NodeSchema(name="PreviewImage", category="image", inputs=(Socket("images", IMAGE),),
-                        output_node=True, context=("paths",))
+                        output_node=True, context=("files",))
 
-    def run(self, images: np.ndarray, paths: Paths) -> NodeResult:
-        return _save(images, "temp", "preview", paths)
+    def run(self, images: np.ndarray, files: OutputFiles) -> NodeResult:
+        return _save(images, "temp", "preview", files)
 
 
 STANDINS = (PrimitiveInt, PrimitiveString, PrimitiveBoolean, SeedNode, MathInt, MathFloat, Compare, Switch,
