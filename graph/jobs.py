@@ -5,12 +5,16 @@ process; a job that was running when the process died is put back at the front o
 start-up and runs again (its results are written atomically, so a half-finished run leaves nothing).
 A job runs at most ``MAX_ATTEMPTS`` times: one whose runs all ended with the process running it dying
 is failed for good ("poison") instead of taking the queue down again and again.
+A database file deleted or replaced while the store has it open is noticed before a job is queued: SQLite
+would go on writing to the deleted file, and the jobs acknowledged would be gone at the next start.
 The store is used from worker threads and, through ``asyncio.to_thread``, from the server's loop.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sqlite3
 import threading
 import time
@@ -24,6 +28,8 @@ PENDING, RUNNING, SUCCESS, ERROR, INTERRUPTED, CANCELLED = (
 FINISHED = (SUCCESS, ERROR, INTERRUPTED)
 #: runs a job gets when the process running it dies under it: the first, and one retry
 MAX_ATTEMPTS = 2
+
+log = logging.getLogger(__name__)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS jobs (
@@ -54,6 +60,10 @@ class QueueFull(Exception):
     """The queue holds its maximum of pending jobs: the caller must retry later (HTTP 429)."""
 
 
+class JobDatabaseGone(Exception):
+    """The database file is no longer the one the store has open: no job can be kept (HTTP 503)."""
+
+
 @dataclass(frozen=True)
 class Job:
     id: str
@@ -67,6 +77,14 @@ class Job:
     finished: float | None
     attempts: int
     result: dict[str, Any] | None
+
+
+def _identity(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return None
+    return stat.st_dev, stat.st_ino
 
 
 def _job(row: sqlite3.Row) -> Job:
@@ -90,6 +108,19 @@ class JobStore:
         # log); FULL would also survive power loss, at an fsync per job.
         self._db.execute(f"PRAGMA synchronous={'FULL' if power_safe else 'NORMAL'}")
         self._db.executescript(_SCHEMA)
+        self._file = _identity(self.path)
+        self._gone_reported = False
+
+    def check_file(self) -> None:
+        """Raise ``JobDatabaseGone`` when the path no longer names the file opened (deleted, or replaced)."""
+        if _identity(self.path) == self._file:
+            return
+        message = f"the job database {self.path} was deleted or replaced while the server ran; restart the server"
+        if not self._gone_reported:
+            self._gone_reported = True
+            log.error("%s: SQLite keeps writing to the file it opened, so jobs queued now would be lost at the "
+                      "next start; refusing new jobs", message)
+        raise JobDatabaseGone(message)
 
     def close(self) -> None:
         with self._lock:
@@ -123,7 +154,8 @@ class JobStore:
     def enqueue(self, workflow: dict[str, Any] | str, outputs: list[str] | None = None,
                 client_id: str | None = None, front: bool = False) -> Job:
         """Queue a job (its workflow as a dict or as JSON text); committed before this returns. Raises
-        ``QueueFull``."""
+        ``QueueFull`` and ``JobDatabaseGone``."""
+        self.check_file()
         with self._lock:
             self._db.execute("BEGIN IMMEDIATE")
             try:

@@ -82,7 +82,8 @@ def error(status: int, message: str, **extra: Any) -> web.HTTPException:
     """The exception a handler raises to refuse a request: ``{"error": {"message": ..., **extra}}``."""
     body = json.dumps({"error": {"message": message, **extra}})
     classes = {400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden, 404: web.HTTPNotFound,
-               409: web.HTTPConflict, 413: web.HTTPRequestEntityTooLarge, 429: web.HTTPTooManyRequests}
+               409: web.HTTPConflict, 413: web.HTTPRequestEntityTooLarge, 429: web.HTTPTooManyRequests,
+               503: web.HTTPServiceUnavailable}
     if status == 413:
         return web.HTTPRequestEntityTooLarge(MAX_BODY, MAX_BODY + 1, text=body, content_type="application/json")
     return classes[status](text=body, content_type="application/json")

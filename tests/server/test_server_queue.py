@@ -92,6 +92,18 @@ async def test_a_full_queue_answers_429(make_app):
 
 
 @run_async
+async def test_a_deleted_job_database_answers_503_instead_of_losing_jobs(make_app, tmp_path):
+    async with serve(make_app()) as client:
+        await finished(client, (await post_prompt(client, hello()))["prompt_id"])
+        database = tmp_path / "state" / "jobs.sqlite3"
+        database.unlink()
+        for prefix in PREFIXES:
+            refused = await post_prompt(client, hello(seed=2), prefix, expect=503)
+            assert refused["error"]["message"] == (f"the job database {database} was deleted or replaced while the "
+                                                   f"server ran; restart the server")
+
+
+@run_async
 async def test_an_unwritable_cache_folder_is_warned_at_start_and_jobs_still_run(make_app, tmp_path, caplog):
     (tmp_path / "cache").write_text("a file where the cache folder should be")
     async with serve(make_app()) as client:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 from aiohttp import web
 
 from graph import WorkflowError
-from graph.jobs import Job, QueueFull
+from graph.jobs import Job, JobDatabaseGone, QueueFull
 from graph.workers import PromptRefused
 from webserver import protocol
 from webserver.keys import CONFIG, JOBS, VALIDATOR, WORKER
@@ -36,6 +36,8 @@ async def post_prompt(request: web.Request) -> web.Response:
         return web.json_response(protocol.prompt_refused(refused), status=400)
     except QueueFull as full:
         raise error(429, str(full)) from None
+    except JobDatabaseGone as gone:
+        raise error(503, str(gone)) from None
     request.app[WORKER].wake.set()
     return web.json_response({"prompt_id": job.id, "number": job.number, "node_errors": {}})
 
