@@ -1,17 +1,21 @@
 """ComfyUI's wire protocol as Worldgraph speaks it: one builder per WebSocket message type, each declaring the
 JSON Schema of its data beside it, and the HTTP shapes ComfyUI clients read (queue and history items,
 ``node_errors``). ``message_schema()`` collects the declarations; ``python -m webserver.protocol`` writes it to
-``frontend/src/api/messages.schema.json``, which the editor checks every message against.
+``frontend/src/api/messages.schema.json``, which the editor checks every message against. ``dumps()`` is the JSON
+text of everything the server sends: standard JSON only.
 """
 
 from __future__ import annotations
 
 import functools
 import json
+import math
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ParamSpec
+
+from aiohttp import web
 
 from graph import NodeExecutionError, WorkflowError, WorkflowInvalid
 from graph.jobs import SUCCESS, Job
@@ -147,6 +151,31 @@ def message_schema() -> Schema:
 def schema_text() -> str:
     """``message_schema()`` as the committed file holds it."""
     return json.dumps(message_schema(), indent=2) + "\n"
+
+
+# ---- JSON text ---------------------------------------------------------------------------------------
+def dumps(value: Any) -> str:
+    """``value`` as standard JSON, which ``JSON.parse`` reads: NaN and the infinities (which ``json.dumps``
+    writes bare) become null, as JavaScript writes them; what JSON has no type for, its ``repr``."""
+    try:
+        return json.dumps(value, allow_nan=False, default=repr)
+    except ValueError:  # a float out of JSON's range somewhere in it
+        return json.dumps(_finite(value), allow_nan=False, default=repr)
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, dict):
+        return {key: _finite(item) for key, item in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(item) for item in value]
+    return value
+
+
+def respond(data: Any, status: int = 200) -> web.Response:
+    """A JSON response of ``data`` (``dumps``: standard JSON only)."""
+    return web.json_response(data, status=status, dumps=dumps)
 
 
 # ---- HTTP shapes -------------------------------------------------------------------------------------

@@ -1,21 +1,24 @@
 """What every request passes through: the Host, Origin and token checks, the error middleware, and the limits
-on bodies (size, JSON nesting); ``inside()`` keeps a client's file name in its folder. ``error()`` is the one way
-handlers refuse a request (a JSON body that says why).
+on requests (body size, standard JSON nested at most so deep); ``inside()`` keeps a client's file name in its
+folder. ``error()`` is the one way handlers refuse a request (a JSON body that says why).
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import re
 import secrets
+import sys
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from aiohttp import web
 
 from graph import PathOutsideFolder
 from graph.paths import resolve_inside
+from webserver import protocol
 from webserver.keys import CONFIG
 from webserver.routing import Handler
 
@@ -74,13 +77,13 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         raise
     except Exception:  # never crash the server: report and carry on
         log.exception("unhandled error in %s %s", request.method, request.path)
-        return web.json_response({"error": {"type": "internal", "message": "internal error; see the server log"}},
-                                 status=500)
+        return protocol.respond({"error": {"type": "internal", "message": "internal error; see the server log"}},
+                                status=500)
 
 
 def error(status: int, message: str, **extra: Any) -> web.HTTPException:
     """The exception a handler raises to refuse a request: ``{"error": {"message": ..., **extra}}``."""
-    body = json.dumps({"error": {"message": message, **extra}})
+    body = protocol.dumps({"error": {"message": message, **extra}})
     classes = {400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden, 404: web.HTTPNotFound,
                409: web.HTTPConflict, 413: web.HTTPRequestEntityTooLarge, 429: web.HTTPTooManyRequests}
     if status == 413:
@@ -101,8 +104,28 @@ def _depth(value: Any) -> int:
     return deepest
 
 
+def _no_constant(name: str) -> NoReturn:
+    raise ValueError(f"{name} is not JSON (JSON numbers are finite; send null or a string)")
+
+
+def _finite(text: str) -> float:
+    number = float(text)
+    if math.isinf(number):
+        raise ValueError(f"the number {text[:40]} is beyond the range of a 64-bit float")
+    return number
+
+
+def _integer(text: str) -> int:
+    digits = len(text.lstrip("-"))
+    if digits > sys.get_int_max_str_digits():
+        raise ValueError(f"an integer of {digits} digits is too long (at most {sys.get_int_max_str_digits()})")
+    return int(text)
+
+
 async def read_json(request: web.Request) -> Any:
-    """The request's JSON body (``{}`` when empty); a body too large, not JSON or nested too deep is refused."""
+    """The request's JSON body (``{}`` when empty). Refused with a 400 that says why: a body that is not
+    standard JSON (``NaN`` and ``Infinity`` are not JSON, nor can numbers beyond a float's range or integers
+    over 4300 digits be read), or one nested too deep; a 413: one too large."""
     try:
         text = await request.text()
     except (UnicodeDecodeError, LookupError) as refused:
@@ -110,8 +133,8 @@ async def read_json(request: web.Request) -> Any:
     if len(text) > MAX_BODY:
         raise error(413, "request body too large")
     try:
-        value = json.loads(text) if text else {}
-    except (json.JSONDecodeError, RecursionError) as refused:
+        value = json.loads(text, parse_constant=_no_constant, parse_float=_finite, parse_int=_integer) if text else {}
+    except (ValueError, RecursionError) as refused:  # JSONDecodeError is a ValueError
         raise error(400, f"the body is not valid JSON: {refused}") from None
     if _depth(value) > MAX_JSON_DEPTH:
         raise error(400, f"the body is nested deeper than {MAX_JSON_DEPTH} levels")

@@ -5,7 +5,6 @@ WebSocket messages (``protocol``) that the hub sends to the client that queued t
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import threading
 from typing import Any
@@ -32,7 +31,7 @@ class Hub:
 
     async def send(self, message: dict[str, Any], client_id: str | None = None) -> None:
         ids = [client_id] if client_id else list(self.clients)
-        text = json.dumps(message, default=repr)
+        text = protocol.dumps(message)
         for owner in ids:
             for ws in list(self.clients.get(owner, ())):
                 try:

@@ -61,7 +61,16 @@ class OddUiNode(Node):
         return NodeResult((), {"text": {value}})
 
 
-TEST_NODES = (SlowNode, BoomNode, OddUiNode)
+class FloatUiNode(Node):
+    """An output node showing ``float(text)``: ``"nan"`` or ``"inf"`` put values JSON has not in its UI payload."""
+
+    schema = NodeSchema(name="TestFloatUi", inputs=(String("text", "nan"),), output_node=True, cacheable=False)
+
+    def run(self, text: str) -> NodeResult:
+        return NodeResult((), {"value": [float(text)], "nested": [{"x": float(text), "y": 1.5}]})
+
+
+TEST_NODES = (SlowNode, BoomNode, OddUiNode, FloatUiNode)
 
 
 # ---- workflows ---------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from graph import Executor, PathOutsideFolder, Workflow, WorkflowError
 from graph.files import atomic_write_bytes
 from graph.workflow import read_text
 from webserver.keys import EXECUTOR
+from webserver.protocol import respond
 from webserver.routing import Route
 from webserver.security import error, inside, read_json
 
@@ -74,7 +75,7 @@ async def post_upload(request: web.Request) -> web.Response:
     if "image" in form:
         await asyncio.to_thread(_check_image, data, name)
     target = await asyncio.to_thread(_store_upload, target, data, overwrite)
-    return web.json_response({"name": target.name, "subfolder": subfolder, "type": kind})
+    return respond({"name": target.name, "subfolder": subfolder, "type": kind})
 
 
 def _store_upload(target: Path, data: bytes, overwrite: bool) -> Path:
@@ -122,7 +123,7 @@ async def post_workflow_import(request: web.Request) -> web.Response:
         workflow = Workflow.from_json(text, executor.registry, source=name)
     except WorkflowError as refused:
         raise error(400, str(refused)) from None
-    return web.json_response({"workflow": workflow.to_dict()})
+    return respond({"workflow": workflow.to_dict()})
 
 
 def _embedded_text(executor: Executor, data: bytes, name: str) -> str:
@@ -138,7 +139,7 @@ def _embedded_text(executor: Executor, data: bytes, name: str) -> str:
 
 async def list_templates(request: web.Request) -> web.Response:
     names = sorted(p.name for p in TEMPLATES.glob("*.json")) if TEMPLATES.is_dir() else []
-    return web.json_response(names)
+    return respond(names)
 
 
 async def get_template(request: web.Request) -> web.StreamResponse:
