@@ -20,12 +20,15 @@ from graph import PathOutsideFolder
 from graph.paths import resolve_inside
 from webserver import protocol
 from webserver.keys import CONFIG
-from webserver.routing import Handler
+from webserver.routing import PREFIXES, Handler
 
 log = logging.getLogger("worldgraph.server")
 MAX_BODY = 64 * 2**20
 MAX_JSON_DEPTH = 64
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+#: where the token may come as ``?token=``: the WebSocket, as browsers cannot give it a header
+QUERY_TOKEN_PATHS = {prefix + "/ws" for prefix in PREFIXES}
+DEFAULT_PORTS = {"http": "80", "https": "443"}
 
 
 @web.middleware
@@ -37,17 +40,22 @@ async def security(request: web.Request, handler: Handler) -> web.StreamResponse
         raise error(403, f"host {request.host!r} is not allowed")
     origin = request.headers.get("Origin")
     upgrading = request.headers.get("Upgrade", "").lower() == "websocket"
-    if origin is not None and (request.method in STATE_CHANGING or upgrading):
-        match = re.fullmatch(r"https?://([^/]+)", origin.lower())
-        if match is None or not _same_server(_with_port(match.group(1), origin), _with_port(netloc, str(request.url)),
-                                             config.allowed_hosts):
-            raise error(403, f"requests from origin {origin!r} are refused (only this server's own pages)")
-    if config.token:
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip() or \
-            request.query.get("token", "")
-        if not secrets.compare_digest(given.encode(), config.token.encode()):
-            raise error(401, "a valid token is required (Authorization: Bearer <token>)")
+    if origin is not None and (request.method in STATE_CHANGING or upgrading) and \
+            not _same_origin(origin.lower(), request.scheme, netloc, config.allowed_hosts):
+        raise error(403, f"requests from origin {origin!r} are refused (only this server's own pages)")
+    if config.token and not secrets.compare_digest(_token(request), config.token.encode()):
+        raise error(401, "a valid token is required (Authorization: Bearer <token>; on /ws also ?token=<token>)")
     return await handler(request)
+
+
+def _token(request: web.Request) -> bytes:
+    """The token a request carries (``Authorization: Bearer``, or ``?token=`` on the WebSocket), as bytes:
+    whatever a client sends compares, non-ASCII too."""
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    given = credentials.strip() if scheme.lower() == "bearer" else ""
+    if not given and request.path in QUERY_TOKEN_PATHS:
+        given = request.query.get("token", "")
+    return given.encode("utf-8", "surrogatepass")
 
 
 def _hostname(netloc: str) -> str:
@@ -57,16 +65,20 @@ def _hostname(netloc: str) -> str:
     return netloc.rsplit(":", 1)[0] if ":" in netloc else netloc
 
 
-def _same_server(origin: str, server: str, allowed: set[str]) -> bool:
-    """An origin is this server when it names one of the server's own host names and its port."""
-    return origin.rsplit(":", 1)[1] == server.rsplit(":", 1)[1] and origin.rsplit(":", 1)[0] in allowed
+def _same_origin(origin: str, scheme: str, netloc: str, allowed: set[str]) -> bool:
+    """Whether ``origin`` is this server as the request reached it (``scheme://netloc``): the same scheme and
+    port, and one of the server's own host names."""
+    match = re.fullmatch(r"(https?)://([^/?#@]+)", origin)
+    if match is None or match.group(1) != scheme:
+        return False
+    (host, port), (_, own_port) = _host_and_port(match.group(2), scheme), _host_and_port(netloc, scheme)
+    return port == own_port and host in allowed
 
 
-def _with_port(netloc: str, url: str) -> str:
-    """``netloc`` with its port made explicit (80/443 by scheme), for same-origin comparison."""
+def _host_and_port(netloc: str, scheme: str) -> tuple[str, str]:
+    """``("localhost", "8188")`` for ``"localhost:8188"``; the scheme's port where ``netloc`` names none."""
     host = _hostname(netloc)
-    port = netloc[len(host) + 1:] if len(netloc) > len(host) else ("443" if url.startswith("https") else "80")
-    return f"{host}:{port}"
+    return host, netloc[len(host) + 1:] or DEFAULT_PORTS.get(scheme, "")
 
 
 @web.middleware

@@ -62,8 +62,7 @@ async def test_foreign_origins_cannot_change_state(make_app, tmp_path, origin):
 async def test_same_origin_and_no_origin_are_accepted(make_app):
     async with serve(make_app()) as client:
         port = client.port
-        for origin in (f"http://127.0.0.1:{port}", f"http://localhost:{port}",
-                       f"https://localhost:{port}", f"http://[::1]:{port}", None):
+        for origin in (f"http://127.0.0.1:{port}", f"http://localhost:{port}", f"http://[::1]:{port}", None):
             headers = {"Origin": origin} if origin else {}
             response = await client.post("/prompt", json={"prompt": hello(seed=1)}, headers=headers)
             assert response.status == 200, (origin, await response.text())
@@ -138,17 +137,34 @@ async def test_every_route_needs_the_token(make_app, tmp_path):
         accepted = await client.post("/prompt", json={"prompt": hello(seed=2)}, headers=bearer)
         assert accepted.status == 200
         prompt_id = (await accepted.json())["prompt_id"]
-        by_query = await client.get(f"/history/{prompt_id}", params={"token": "s3cret"})
-        assert by_query.status == 200
         refused = await client.get(f"/history/{prompt_id}")
         assert refused.status == 401
         assert "token" in (await refused.json())["error"]["message"]
 
 
 @run_async
+async def test_the_query_token_opens_only_the_websocket(make_app):
+    """Browsers cannot give a WebSocket a header, so /ws takes ?token=; nothing else does (a token in a
+    URL ends up in histories, Referers and logs)."""
+    async with serve(make_app(token="s3cret")) as client:
+        for prefix in PREFIXES:
+            assert await ws_status(client, f"{prefix}/ws?token=s3cret") == 101
+            for method, path, _, _ in [*server.ROUTES, ("GET", "/openapi.json", None, "")]:
+                if path != "/ws":
+                    got = await status_of(client, method, prefix + concrete(path), params={"token": "s3cret"},
+                                          json={"prompt": hello()})
+                    assert got == 401, (method, path, got)
+        assert await status_of(client, "GET", "/", params={"token": "s3cret"}) == 401
+        queue = await (await client.get("/queue", headers={"Authorization": "Bearer s3cret"})).json()
+        assert queue["queue_pending"] == [], "a prompt was queued with the token in its query"
+
+
+@run_async
 async def test_a_non_ascii_token_is_just_wrong(make_app):
     async with serve(make_app(token="s3cret")) as client:
-        assert await status_of(client, "GET", "/prompt", params={"token": "é"}) == 401
+        assert await ws_status(client, "/ws", params={"token": "é"}) == 401
+        assert await ws_status(client, "/ws?token=%FF") == 401
+        assert await status_of(client, "GET", "/prompt", headers={"Authorization": "Bearer é"}) == 401
 
 
 def test_config_check_refuses_open_binds_without_a_token():
@@ -282,6 +298,18 @@ async def test_refused_requests_do_not_run_anything(make_app, planted):
         else:
             assert response.status == 400
         assert [p for p in planted.rglob("escaped*")] == []
+
+
+@run_async
+async def test_another_scheme_is_a_foreign_origin(make_app):
+    """An https page on this host and port is another origin than this http server (and might be anyone's)."""
+    async with serve(make_app()) as client:
+        for host in ("localhost", "127.0.0.1", "[::1]"):
+            origin = f"https://{host}:{client.port}"
+            assert await status_of(client, "POST", "/interrupt", headers={"Origin": origin}) == 403, origin
+            assert await ws_status(client, "/ws", origin=origin) == 403, origin
+            same = f"http://{host}:{client.port}"
+            assert await status_of(client, "POST", "/interrupt", headers={"Origin": same}) == 200, same
 
 
 @run_async
