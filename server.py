@@ -1,7 +1,8 @@
 """Worldgraph's HTTP + WebSocket server (aiohttp): the entry point.
 
 ``create_app(config)`` assembles the app from ``webserver/`` (routes by concern, middlewares, the job worker);
-``python server.py`` or ``worldgraph serve`` runs it. Routes answer at ``/`` and ``/api/``, in the shapes
+``python server.py`` or ``worldgraph serve`` runs it behind the connection edge (``webserver.edge``: request
+timeouts, the connection cap). Routes answer at ``/`` and ``/api/``, in the shapes
 ComfyUI clients expect where they overlap. Handlers stay thin: validation, execution, the queue and files
 live in the graph layer.
 """
@@ -23,6 +24,7 @@ from graph.jobs import JobStore
 from graph.packs import PackReports, load_packs
 from graph.packs import add_arguments as add_pack_arguments
 from graph.packs import from_arguments as pack_options
+from webserver import edge
 from webserver.config import Config
 from webserver.keys import CONFIG, EXECUTOR, HUB, JOBS, PACKS, ROUTE_TABLE, WORKER
 from webserver.routes import ROUTES, UNDOCUMENTED
@@ -86,6 +88,8 @@ def _arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--max-pending", type=int, default=1000, help="queued jobs before 429")
     parser.add_argument("--allow-host", action="append", default=[], metavar="NAME",
                         help="another name clients reach this server by (e.g. its LAN address)")
+    parser.add_argument("--max-connections", type=int, default=None, metavar="N",
+                        help="open connections before 503 (default: from the open-file limit, at most 1000)")
     add_pack_arguments(parser)
     return parser
 
@@ -93,9 +97,11 @@ def _arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 def serve(args: argparse.Namespace) -> int:
     config = Config(args.host, args.port, args.root.absolute(), args.token, args.insecure, args.max_pending,
                     extra_hosts=tuple(args.allow_host), packs=pack_options(args, args.root.absolute()))
+    if args.max_connections is not None:
+        config.max_connections = args.max_connections
     config.check()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    web.run_app(create_app(config), host=config.host, port=config.port)
+    edge.run(create_app(config))
     return 0
 
 

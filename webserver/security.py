@@ -29,6 +29,9 @@ STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 #: where the token may come as ``?token=``: the WebSocket, as browsers cannot give it a header
 QUERY_TOKEN_PATHS = {prefix + "/ws" for prefix in PREFIXES}
 DEFAULT_PORTS = {"http": "80", "https": "443"}
+_ERRORS: dict[int, type[web.HTTPException]] = {
+    400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden, 404: web.HTTPNotFound,
+    408: web.HTTPRequestTimeout, 409: web.HTTPConflict, 429: web.HTTPTooManyRequests}
 
 
 @web.middleware
@@ -96,11 +99,9 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
 def error(status: int, message: str, **extra: Any) -> web.HTTPException:
     """The exception a handler raises to refuse a request: ``{"error": {"message": ..., **extra}}``."""
     body = protocol.dumps({"error": {"message": message, **extra}})
-    classes = {400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden, 404: web.HTTPNotFound,
-               409: web.HTTPConflict, 413: web.HTTPRequestEntityTooLarge, 429: web.HTTPTooManyRequests}
     if status == 413:
         return web.HTTPRequestEntityTooLarge(MAX_BODY, MAX_BODY + 1, text=body, content_type="application/json")
-    return classes[status](text=body, content_type="application/json")
+    return _ERRORS[status](text=body, content_type="application/json")
 
 
 def _depth(value: Any) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -11,6 +12,7 @@ from serverkit import PREFIXES, finished, hello, run_async, serve
 
 import graph.cli
 import server
+from webserver.keys import CONFIG
 
 SECRET = b"TOPSECRET-outside-the-folders"
 STATE_CHANGING = [(m, p) for m, p, _, _ in server.ROUTES if m in ("POST", "DELETE")]
@@ -167,6 +169,22 @@ async def test_a_non_ascii_token_is_just_wrong(make_app):
         assert await status_of(client, "GET", "/prompt", headers={"Authorization": "Bearer é"}) == 401
 
 
+@run_async
+async def test_the_access_log_never_holds_the_token(make_app, caplog):
+    caplog.set_level(logging.INFO, logger="aiohttp.access")
+    async with serve(make_app(token="s3cret")) as client:
+        assert await ws_status(client, "/ws?clientId=a&token=s3cret") == 101
+        assert await ws_status(client, "/api/ws?%74oken=s3cret&clientId=b") == 101  # "%74" is "t"
+        assert await status_of(client, "GET", "/prompt?token=s3cret",
+                               headers={"Referer": f"http://127.0.0.1:{client.port}/?token=s3cret"}) == 401
+    lines = [record.getMessage() for record in caplog.records if record.name == "aiohttp.access"]
+    assert len(lines) == 3, lines
+    assert all("s3cret" not in line for line in lines), lines
+    assert "GET /ws?clientId=a&token=redacted HTTP/1.1" in lines[0], lines[0]
+    assert "/api/ws?token=redacted&clientId=b" in lines[1] and " 101 " in lines[1], lines[1]
+    assert "/?token=redacted" in lines[2] and " 401 " in lines[2], lines[2]
+
+
 def test_config_check_refuses_open_binds_without_a_token():
     for host in ("0.0.0.0", "::", "192.168.1.20", "example.org"):
         with pytest.raises(SystemExit, match="token"):
@@ -180,7 +198,8 @@ def test_config_check_refuses_open_binds_without_a_token():
 def test_serve_command_comes_from_the_entry_point(monkeypatch, tmp_path):
     started: list[dict[str, Any]] = []
     monkeypatch.delenv("WORLDGRAPH_TOKEN", raising=False)
-    monkeypatch.setattr(server.web, "run_app", lambda app, **kwargs: started.append(kwargs))
+    monkeypatch.setattr(server.edge, "run", lambda app: started.append(
+        {"host": app[CONFIG].host, "port": app[CONFIG].port}))
     with pytest.raises(SystemExit, match="token"):
         graph.cli.main(["serve", "--host", "0.0.0.0", "--root", str(tmp_path)])
     assert started == []
