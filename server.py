@@ -60,7 +60,7 @@ async def _close_websockets(app: web.Application) -> None:
 def create_app(config: Config, executor: Executor | None = None, packs: PackReports | None = None) -> web.Application:
     """The app over ``executor`` and the reports of the packs loaded into its registry; without an
     executor, one over ``config.root`` with the packs ``config.packs`` names."""
-    app = web.Application(middlewares=[security, errors], client_max_size=MAX_BODY)
+    app = web.Application(middlewares=[errors, security], client_max_size=MAX_BODY)
     app[CONFIG] = config
     if executor is None:
         registry = load_registry()

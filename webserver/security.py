@@ -1,6 +1,6 @@
 """What every request passes through: the Host, Origin and token checks, the error middleware, and the limits
-on requests (body size, standard JSON nested at most so deep); ``inside()`` keeps a client's file name in its
-folder. ``error()`` is the one way handlers refuse a request (a JSON body that says why).
+on requests (body size, standard JSON nested at most so deep, name lengths); ``inside()`` keeps a client's file
+name in its folder. ``error()`` is the one way handlers refuse a request (a JSON body that says why).
 """
 
 from __future__ import annotations
@@ -25,13 +25,17 @@ from webserver.routing import PREFIXES, Handler
 log = logging.getLogger("worldgraph.server")
 MAX_BODY = 64 * 2**20
 MAX_JSON_DEPTH = 64
+#: bytes of one part of a file name (what Linux, macOS and Windows hold) and of a whole relative name
+MAX_NAME_PART = 255
+MAX_NAME = 1024
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
 #: where the token may come as ``?token=``: the WebSocket, as browsers cannot give it a header
 QUERY_TOKEN_PATHS = {prefix + "/ws" for prefix in PREFIXES}
 DEFAULT_PORTS = {"http": "80", "https": "443"}
 _ERRORS: dict[int, type[web.HTTPException]] = {
     400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden, 404: web.HTTPNotFound,
-    408: web.HTTPRequestTimeout, 409: web.HTTPConflict, 429: web.HTTPTooManyRequests}
+    408: web.HTTPRequestTimeout, 409: web.HTTPConflict, 414: web.HTTPRequestURITooLong,
+    429: web.HTTPTooManyRequests}
 
 
 @web.middleware
@@ -90,6 +94,9 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     except web.HTTPException:
         raise
+    except ConnectionResetError:  # the client left mid-request: nobody reads an answer
+        log.info("the client closed its connection during %s %s", request.method, request.path)
+        return web.Response(status=499, reason="Client Closed Request")
     except Exception:  # never crash the server: report and carry on
         log.exception("unhandled error in %s %s", request.method, request.path)
         return protocol.respond({"error": {"type": "internal", "message": "internal error; see the server log"}},
@@ -154,8 +161,20 @@ async def read_json(request: web.Request) -> Any:
     return value
 
 
+def check_name(name: str, status: int = 414) -> None:
+    """Refuse a file name no filesystem holds: a part over ``MAX_NAME_PART`` bytes, or ``MAX_NAME`` in all
+    (414, for a name in the URL; a form field's is a 400)."""
+    encoded = name.encode("utf-8", "surrogatepass")
+    longest = max(len(part) for part in re.split(rb"[/\\]", encoded))
+    if longest > MAX_NAME_PART or len(encoded) > MAX_NAME:
+        shown = name if len(name) <= 40 else name[:40] + "..."
+        raise error(status, f"the file name {shown!r} is too long: {len(encoded)} bytes, its longest part "
+                            f"{longest} (at most {MAX_NAME_PART} a part, {MAX_NAME} in all)")
+
+
 def inside(folder: Path, name: str) -> Path:
-    """``name`` resolved inside ``folder``; a name that would leave it is a 400."""
+    """``name`` resolved inside ``folder``; a name that would leave it is a 400, one too long a 414."""
+    check_name(name)
     try:
         return resolve_inside(folder, name)
     except PathOutsideFolder as refused:

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDictProxy
 from PIL import Image, UnidentifiedImageError
 
@@ -22,18 +23,22 @@ from graph.workflow import read_text
 from webserver.keys import EXECUTOR
 from webserver.protocol import respond
 from webserver.routing import Route
-from webserver.security import error, inside, read_json
+from webserver.security import check_name, error, inside, read_json
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "workflows"
 MAX_IMAGE_PIXELS = 64_000_000
+#: bytes an uploaded file's name is cut to: " (n)" still fits under the filesystem's 255
+MAX_UPLOAD_NAME = 200
 _SAFE_NAME = re.compile(r"[^\w.\- ()]+")
 
 
 async def get_view(request: web.Request) -> web.StreamResponse:
     paths = request.app[EXECUTOR].paths
     query = request.query
+    filename, subfolder = query.get("filename", ""), query.get("subfolder", "")
+    check_name(f"{subfolder}/{filename}")
     try:
-        path = paths.resolve(query.get("type", "output"), query.get("filename", ""), query.get("subfolder", ""))
+        path = paths.resolve(query.get("type", "output"), filename, subfolder)
     except PathOutsideFolder as refused:
         raise error(400, str(refused)) from None
     if not path.is_file():
@@ -45,14 +50,25 @@ def _clean_name(name: str) -> str:
     base = _SAFE_NAME.sub("_", Path(name.replace("\\", "/")).name).strip(" .")
     if not base:
         raise error(400, f"file name {name!r} has nothing usable in it")
-    return base[:200]
+    return _shortened(base, MAX_UPLOAD_NAME)
+
+
+def _shortened(name: str, limit: int) -> str:
+    """``name`` cut to at most ``limit`` UTF-8 bytes, keeping its extension (when that is short)."""
+    if len(name.encode()) <= limit:
+        return name
+    stem, suffix = os.path.splitext(name)
+    suffix = suffix if len(suffix.encode()) <= 16 else ""
+    return stem.encode()[:limit - len(suffix.encode())].decode(errors="ignore") + suffix
 
 
 async def _read_form(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
     try:
         return await request.post()
-    except ValueError as refused:  # e.g. a multipart type without its boundary
-        raise error(400, f"the form cannot be read: {refused}") from None
+    # no boundary (ValueError), a malformed part header (HttpProcessingError), a part in an unknown charset
+    # (LookupError) or transfer encoding (aiohttp raises RuntimeError)
+    except (ValueError, HttpProcessingError, LookupError, RuntimeError) as refused:
+        raise error(400, f"the form cannot be read: {getattr(refused, 'message', None) or refused}") from None
 
 
 async def post_upload(request: web.Request) -> web.Response:
@@ -64,6 +80,7 @@ async def post_upload(request: web.Request) -> web.Response:
         raise error(400, "no file field 'image' or 'file' in the form")
     kind = str(form.get("type", "input"))
     subfolder = str(form.get("subfolder", ""))
+    check_name(subfolder, status=400)
     overwrite = str(form.get("overwrite", "false")).lower() == "true"
     paths = request.app[EXECUTOR].paths
     name = _clean_name(upload.filename or "upload")

@@ -19,7 +19,7 @@ from webserver.config import VERSION
 from webserver.keys import EXECUTOR, PACKS, ROUTE_TABLE
 from webserver.protocol import respond
 from webserver.routing import Route
-from webserver.security import MAX_BODY, STATE_CHANGING, error
+from webserver.security import MAX_BODY, STATE_CHANGING, check_name, error
 
 EDITOR = Path(__file__).resolve().parents[2] / "frontend" / "dist"
 _LANDING = """<!doctype html><meta charset="utf-8"><title>Worldgraph</title>
@@ -54,6 +54,7 @@ async def get_extensions(request: web.Request) -> web.Response:
 
 
 async def get_extension_file(request: web.Request) -> web.StreamResponse:
+    check_name(request.match_info["file"])
     try:
         path = extension_file(request.app[PACKS].reports, request.match_info["pack"],
                               request.match_info["file"])
