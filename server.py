@@ -26,6 +26,7 @@ from graph.packs import add_arguments as add_pack_arguments
 from graph.packs import from_arguments as pack_options
 from webserver import edge
 from webserver.config import Config
+from webserver.headers import add_headers
 from webserver.keys import CONFIG, EXECUTOR, HUB, JOBS, PACKS, ROUTE_TABLE, WORKER
 from webserver.routes import ROUTES, UNDOCUMENTED
 from webserver.routes.system import add_editor
@@ -76,6 +77,7 @@ def create_app(config: Config, executor: Executor | None = None, packs: PackRepo
     add_editor(app)
     app.cleanup_ctx.append(_run_worker)
     app.on_shutdown.append(_close_websockets)
+    app.on_response_prepare.append(add_headers)
     return app
 
 

@@ -20,6 +20,7 @@ from PIL import Image, UnidentifiedImageError
 from graph import Executor, PathOutsideFolder, Workflow, WorkflowError
 from graph.files import atomic_write_bytes
 from graph.workflow import read_text
+from webserver.headers import user_file
 from webserver.keys import EXECUTOR
 from webserver.protocol import respond
 from webserver.routing import Route
@@ -43,7 +44,7 @@ async def get_view(request: web.Request) -> web.StreamResponse:
         raise error(400, str(refused)) from None
     if not path.is_file():
         raise error(404, "no such file")
-    return web.FileResponse(path)  # answers Range requests, so video seeks
+    return user_file(path)  # answers Range requests, so video seeks
 
 
 def _clean_name(name: str) -> str:

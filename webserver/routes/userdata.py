@@ -9,6 +9,7 @@ from pathlib import Path
 from aiohttp import web
 
 from graph.files import atomic_write_bytes
+from webserver.headers import user_file
 from webserver.keys import CONFIG
 from webserver.protocol import respond
 from webserver.routing import Route
@@ -31,7 +32,7 @@ async def get_userdata(request: web.Request) -> web.StreamResponse:
     path = _userdata_path(request, request.match_info["file"])
     if not path.is_file():
         raise error(404, "no such file")
-    return web.FileResponse(path)
+    return user_file(path)
 
 
 async def put_userdata(request: web.Request) -> web.Response:
