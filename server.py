@@ -1,7 +1,8 @@
 """Worldgraph's HTTP + WebSocket server (aiohttp): the entry point.
 
 ``create_app(config)`` assembles the app from ``webserver/`` (routes by concern, middlewares, the job worker);
-``python server.py`` or ``worldgraph serve`` runs it. Routes answer at ``/`` and ``/api/``, in the shapes
+``python server.py`` or ``worldgraph serve`` runs it behind the connection edge (``webserver.edge``: request
+timeouts, the connection cap). Routes answer at ``/`` and ``/api/``, in the shapes
 ComfyUI clients expect where they overlap. Handlers stay thin: validation, execution, the queue and files
 live in the graph layer.
 """
@@ -25,7 +26,9 @@ from graph.packs import add_arguments as add_pack_arguments
 from graph.packs import from_arguments as pack_options
 from graph.runtime import parse_size
 from graph.workers import InlineValidator, InProcessSite, ProcessSite, Validator, WorkerLimits
+from webserver import edge
 from webserver.config import Config
+from webserver.headers import add_headers
 from webserver.keys import CONFIG, EXECUTOR, HUB, JOBS, PACKS, ROUTE_TABLE, VALIDATOR, WORKER
 from webserver.routes import ROUTES, UNDOCUMENTED
 from webserver.routes.system import add_editor
@@ -70,7 +73,7 @@ async def _close_websockets(app: web.Application) -> None:
 def create_app(config: Config, executor: Executor | None = None, packs: PackReports | None = None) -> web.Application:
     """The app over ``executor`` and the reports of the packs loaded into its registry; without an
     executor, one over ``config.root`` with the packs ``config.packs`` names."""
-    app = web.Application(middlewares=[security, errors], client_max_size=MAX_BODY)
+    app = web.Application(middlewares=[errors, security], client_max_size=MAX_BODY)
     app[CONFIG] = config
     if executor is None:
         registry = load_registry()
@@ -90,6 +93,7 @@ def create_app(config: Config, executor: Executor | None = None, packs: PackRepo
     add_editor(app)
     app.cleanup_ctx.append(_run_worker)
     app.on_shutdown.append(_close_websockets)
+    app.on_response_prepare.append(add_headers)
     return app
 
 
@@ -110,6 +114,8 @@ def _arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--worker-memory-limit", type=parse_size, metavar="SIZE",
                         help="stop a job whose worker's resident memory passes SIZE (e.g. 8GiB)")
     parser.add_argument("--max-prompt-nodes", type=int, default=10_000, help="nodes a queued prompt may have")
+    parser.add_argument("--max-connections", type=int, default=None, metavar="N",
+                        help="open connections before 503 (default: from the open-file limit, at most 1000)")
     add_pack_arguments(parser)
     return parser
 
@@ -121,9 +127,11 @@ def serve(args: argparse.Namespace) -> int:
                     extra_hosts=tuple(args.allow_host), packs=pack_options(args, args.root.absolute()),
                     isolation="thread" if args.in_process else "process", limits=limits,
                     max_prompt_nodes=args.max_prompt_nodes)
+    if args.max_connections is not None:
+        config.max_connections = args.max_connections
     config.check()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    web.run_app(create_app(config), host=config.host, port=config.port)
+    edge.run(create_app(config))
     return 0
 
 

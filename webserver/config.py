@@ -9,6 +9,28 @@ from graph.packs import PackOptions
 from graph.workers import WorkerLimits
 
 VERSION = "0.1.0"
+#: file descriptors kept free beside connections: asyncio accepts up to 128 sockets in one go before any of
+#: them can be refused, up to 32 refused ones wait for their clients to close (``edge.MAX_LINGERING``), and
+#: files, the job database and worker pipes need some too
+FD_HEADROOM = 192
+
+
+def connection_cap(open_files: int | None = None) -> int:
+    """The default connection cap: at most 1000, and ``FD_HEADROOM`` under the soft limit on open files
+    (``open_files``; default: this process's ``RLIMIT_NOFILE``), so connections never exhaust descriptors."""
+    if open_files is None:
+        open_files = _open_file_limit()
+    return max(8, min(1000, open_files - FD_HEADROOM))
+
+
+def _open_file_limit() -> int:
+    """This process's soft limit on open files (a large number where there is none)."""
+    try:
+        import resource
+    except ImportError:  # Windows: no such limit on sockets
+        return 1 << 20
+    soft = resource.getrlimit(resource.RLIMIT_NOFILE)[0]
+    return 1 << 20 if soft == resource.RLIM_INFINITY else soft
 
 
 @dataclass
@@ -30,6 +52,17 @@ class Config:
     #: the most nodes a queued prompt may have, and the seconds its check may take
     max_prompt_nodes: int = 10_000
     check_seconds: float = 10.0
+    #: seconds a request's headers may take, from its first byte (a new connection's first request: from
+    #: the connection); later a 408 and the connection closes
+    header_timeout: float = 10.0
+    #: seconds a request's body may take once its handler runs, plus one for every ``body_min_rate`` bytes
+    #: received (a large upload at a fair rate finishes; a trickle does not)
+    body_timeout: float = 30.0
+    body_min_rate: int = 100_000
+    #: seconds an idle keep-alive connection stays open
+    keepalive_timeout: float = 30.0
+    #: open connections at most; one more is answered 503 and closed
+    max_connections: int = field(default_factory=connection_cap)
 
     def check(self) -> None:
         if self.isolation not in ("process", "thread"):
@@ -38,6 +71,9 @@ class Config:
         if not local and not self.token and not self.insecure_no_token:
             raise SystemExit(f"refusing to listen on {self.host} without a token: pass --token or set "
                              "WORLDGRAPH_TOKEN (or --insecure-no-token-i-understand-anyone-can-run-code)")
+        for name in ("header_timeout", "body_timeout", "body_min_rate", "keepalive_timeout", "max_connections"):
+            if not getattr(self, name) > 0:
+                raise SystemExit(f"{name} must be positive, not {getattr(self, name)!r}")
 
     @property
     def allowed_hosts(self) -> set[str]:

@@ -1,7 +1,8 @@
 """ComfyUI's wire protocol as Worldgraph speaks it: one builder per WebSocket message type, each declaring the
 JSON Schema of its data beside it, and the HTTP shapes ComfyUI clients read (queue and history items,
 ``node_errors``). ``message_schema()`` collects the declarations; ``python -m webserver.protocol`` writes it to
-``frontend/src/api/messages.schema.json``, which the editor checks every message against.
+``frontend/src/api/messages.schema.json``, which the editor checks every message against. ``dumps()``
+(``graph.jsontext``) is the JSON text of everything the server sends: standard JSON only.
 """
 
 from __future__ import annotations
@@ -13,7 +14,10 @@ from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, ParamSpec
 
+from aiohttp import web
+
 from graph import NodeExecutionError, WorkflowError, WorkflowInvalid
+from graph.jsontext import dumps
 from graph.jobs import SUCCESS, Job
 
 P = ParamSpec("P")
@@ -147,6 +151,12 @@ def message_schema() -> Schema:
 def schema_text() -> str:
     """``message_schema()`` as the committed file holds it."""
     return json.dumps(message_schema(), indent=2) + "\n"
+
+
+# ---- JSON text ---------------------------------------------------------------------------------------
+def respond(data: Any, status: int = 200) -> web.Response:
+    """A JSON response of ``data`` (``dumps``: standard JSON only)."""
+    return web.json_response(data, status=status, dumps=dumps)
 
 
 # ---- HTTP shapes -------------------------------------------------------------------------------------

@@ -1,11 +1,10 @@
 """What every request passes through: the Host, Origin and token checks, the error middleware, and the limits
-on bodies (size, JSON nesting); ``inside()`` keeps a client's file name in its folder. ``error()`` is the one way
-handlers refuse a request (a JSON body that says why).
+on requests (body size, standard JSON nested at most so deep, name lengths); ``inside()`` keeps a client's file
+name in its folder. ``error()`` is the one way handlers refuse a request (a JSON body that says why).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import secrets
@@ -16,13 +15,24 @@ from aiohttp import web
 
 from graph import PathOutsideFolder, jsontext
 from graph.paths import resolve_inside
+from webserver import protocol
 from webserver.keys import CONFIG
-from webserver.routing import Handler
+from webserver.routing import PREFIXES, Handler
 
 log = logging.getLogger("worldgraph.server")
 MAX_BODY = 64 * 2**20
 MAX_JSON_DEPTH = jsontext.MAX_DEPTH
+#: bytes of one part of a file name (what Linux, macOS and Windows hold) and of a whole relative name
+MAX_NAME_PART = 255
+MAX_NAME = 1024
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
+#: where the token may come as ``?token=``: the WebSocket, as browsers cannot give it a header
+QUERY_TOKEN_PATHS = {prefix + "/ws" for prefix in PREFIXES}
+DEFAULT_PORTS = {"http": "80", "https": "443"}
+_ERRORS: dict[int, type[web.HTTPException]] = {
+    400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden, 404: web.HTTPNotFound,
+    408: web.HTTPRequestTimeout, 409: web.HTTPConflict, 414: web.HTTPRequestURITooLong,
+    429: web.HTTPTooManyRequests, 503: web.HTTPServiceUnavailable}
 
 
 @web.middleware
@@ -34,17 +44,22 @@ async def security(request: web.Request, handler: Handler) -> web.StreamResponse
         raise error(403, f"host {request.host!r} is not allowed")
     origin = request.headers.get("Origin")
     upgrading = request.headers.get("Upgrade", "").lower() == "websocket"
-    if origin is not None and (request.method in STATE_CHANGING or upgrading):
-        match = re.fullmatch(r"https?://([^/]+)", origin.lower())
-        if match is None or not _same_server(_with_port(match.group(1), origin), _with_port(netloc, str(request.url)),
-                                             config.allowed_hosts):
-            raise error(403, f"requests from origin {origin!r} are refused (only this server's own pages)")
-    if config.token:
-        given = request.headers.get("Authorization", "").removeprefix("Bearer ").strip() or \
-            request.query.get("token", "")
-        if not secrets.compare_digest(given.encode(), config.token.encode()):
-            raise error(401, "a valid token is required (Authorization: Bearer <token>)")
+    if origin is not None and (request.method in STATE_CHANGING or upgrading) and \
+            not _same_origin(origin.lower(), request.scheme, netloc, config.allowed_hosts):
+        raise error(403, f"requests from origin {origin!r} are refused (only this server's own pages)")
+    if config.token and not secrets.compare_digest(_token(request), config.token.encode()):
+        raise error(401, "a valid token is required (Authorization: Bearer <token>; on /ws also ?token=<token>)")
     return await handler(request)
+
+
+def _token(request: web.Request) -> bytes:
+    """The token a request carries (``Authorization: Bearer``, or ``?token=`` on the WebSocket), as bytes:
+    whatever a client sends compares, non-ASCII too."""
+    scheme, _, credentials = request.headers.get("Authorization", "").partition(" ")
+    given = credentials.strip() if scheme.lower() == "bearer" else ""
+    if not given and request.path in QUERY_TOKEN_PATHS:
+        given = request.query.get("token", "")
+    return given.encode("utf-8", "surrogatepass")
 
 
 def _hostname(netloc: str) -> str:
@@ -54,16 +69,20 @@ def _hostname(netloc: str) -> str:
     return netloc.rsplit(":", 1)[0] if ":" in netloc else netloc
 
 
-def _same_server(origin: str, server: str, allowed: set[str]) -> bool:
-    """An origin is this server when it names one of the server's own host names and its port."""
-    return origin.rsplit(":", 1)[1] == server.rsplit(":", 1)[1] and origin.rsplit(":", 1)[0] in allowed
+def _same_origin(origin: str, scheme: str, netloc: str, allowed: set[str]) -> bool:
+    """Whether ``origin`` is this server as the request reached it (``scheme://netloc``): the same scheme and
+    port, and one of the server's own host names."""
+    match = re.fullmatch(r"(https?)://([^/?#@]+)", origin)
+    if match is None or match.group(1) != scheme:
+        return False
+    (host, port), (_, own_port) = _host_and_port(match.group(2), scheme), _host_and_port(netloc, scheme)
+    return port == own_port and host in allowed
 
 
-def _with_port(netloc: str, url: str) -> str:
-    """``netloc`` with its port made explicit (80/443 by scheme), for same-origin comparison."""
+def _host_and_port(netloc: str, scheme: str) -> tuple[str, str]:
+    """``("localhost", "8188")`` for ``"localhost:8188"``; the scheme's port where ``netloc`` names none."""
     host = _hostname(netloc)
-    port = netloc[len(host) + 1:] if len(netloc) > len(host) else ("443" if url.startswith("https") else "80")
-    return f"{host}:{port}"
+    return host, netloc[len(host) + 1:] or DEFAULT_PORTS.get(scheme, "")
 
 
 @web.middleware
@@ -72,21 +91,21 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
         return await handler(request)
     except web.HTTPException:
         raise
+    except ConnectionResetError:  # the client left mid-request: nobody reads an answer
+        log.info("the client closed its connection during %s %s", request.method, request.path)
+        return web.Response(status=499, reason="Client Closed Request")
     except Exception:  # never crash the server: report and carry on
         log.exception("unhandled error in %s %s", request.method, request.path)
-        return web.json_response({"error": {"type": "internal", "message": "internal error; see the server log"}},
-                                 status=500)
+        return protocol.respond({"error": {"type": "internal", "message": "internal error; see the server log"}},
+                                status=500)
 
 
 def error(status: int, message: str, **extra: Any) -> web.HTTPException:
     """The exception a handler raises to refuse a request: ``{"error": {"message": ..., **extra}}``."""
-    body = json.dumps({"error": {"message": message, **extra}})
-    classes = {400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden, 404: web.HTTPNotFound,
-               409: web.HTTPConflict, 413: web.HTTPRequestEntityTooLarge, 429: web.HTTPTooManyRequests,
-               503: web.HTTPServiceUnavailable}
+    body = protocol.dumps({"error": {"message": message, **extra}})
     if status == 413:
         return web.HTTPRequestEntityTooLarge(MAX_BODY, MAX_BODY + 1, text=body, content_type="application/json")
-    return classes[status](text=body, content_type="application/json")
+    return _ERRORS[status](text=body, content_type="application/json")
 
 
 async def read_text(request: web.Request) -> str:
@@ -101,17 +120,30 @@ async def read_text(request: web.Request) -> str:
 
 
 async def read_json(request: web.Request) -> Any:
-    """The request's JSON body (``{}`` when empty); anything but standard JSON nested at most
-    ``MAX_JSON_DEPTH`` deep is refused."""
+    """The request's JSON body (``{}`` when empty). Refused with a 400 that says why: a body that is not
+    standard JSON (``graph.jsontext``: no ``NaN`` or ``Infinity``, numbers within a float's range, integers of
+    at most 4300 digits) or one nested deeper than ``MAX_JSON_DEPTH``; a 413: one too large."""
     text = await read_text(request)
     try:
         return jsontext.loads(text, MAX_JSON_DEPTH) if text else {}
     except jsontext.JsonRefused as refused:
-        raise error(400, f"the body is {refused}") from None
+        raise error(400, f"the body is refused: {refused}") from None
+
+
+def check_name(name: str, status: int = 414) -> None:
+    """Refuse a file name no filesystem holds: a part over ``MAX_NAME_PART`` bytes, or ``MAX_NAME`` in all
+    (414, for a name in the URL; a form field's is a 400)."""
+    encoded = name.encode("utf-8", "surrogatepass")
+    longest = max(len(part) for part in re.split(rb"[/\\]", encoded))
+    if longest > MAX_NAME_PART or len(encoded) > MAX_NAME:
+        shown = name if len(name) <= 40 else name[:40] + "..."
+        raise error(status, f"the file name {shown!r} is too long: {len(encoded)} bytes, its longest part "
+                            f"{longest} (at most {MAX_NAME_PART} a part, {MAX_NAME} in all)")
 
 
 def inside(folder: Path, name: str) -> Path:
-    """``name`` resolved inside ``folder``; a name that would leave it is a 400."""
+    """``name`` resolved inside ``folder``; a name that would leave it is a 400, one too long a 414."""
+    check_name(name)
     try:
         return resolve_inside(folder, name)
     except PathOutsideFolder as refused:

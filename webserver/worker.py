@@ -6,7 +6,6 @@ to the client that queued the job, status to everyone.
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import threading
 from typing import Any
@@ -34,7 +33,7 @@ class Hub:
 
     async def send(self, message: dict[str, Any], client_id: str | None = None) -> None:
         ids = [client_id] if client_id else list(self.clients)
-        text = json.dumps(message, default=repr)
+        text = protocol.dumps(message)
         for owner in ids:
             for ws in list(self.clients.get(owner, ())):
                 try:

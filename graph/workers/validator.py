@@ -48,7 +48,7 @@ def check_prompt(registry: NodeRegistry, text: str | bytes, max_nodes: int) -> C
     try:
         body = jsontext.loads(text) if text else {}
     except jsontext.JsonRefused as refused:
-        raise PromptRefused(f"the body is {refused}") from None
+        raise PromptRefused(f"the body is refused: {refused}") from None
     if not isinstance(body, dict) or "prompt" not in body:
         raise PromptRefused("expected a JSON object with a 'prompt' (a workflow or a ComfyUI API prompt)")
     count = _node_count(body["prompt"])

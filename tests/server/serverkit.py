@@ -1,7 +1,8 @@
 """Helpers of the server tests: test nodes, workflows, clients and waiting.
 
 Tests are plain functions; ``run_async`` runs an ``async def`` test in a fresh event loop (no pytest
-plugin needed); ``LiveServer`` serves an app on a background loop for synchronous callers.
+plugin needed); ``serve`` serves an app as ``worldgraph serve`` does (behind the edge: timeouts, connection cap);
+``LiveServer`` serves an app on a background loop for synchronous callers.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from aiohttp.test_utils import TestClient, TestServer
 
 import graph
 from graph import Int, Node, NodeResult, NodeSchema, Output, String
+from webserver.edge import EdgeRunner
 
 ROOT = Path(__file__).resolve().parents[2]
 HELLO: dict[str, Any] = json.loads((ROOT / "workflows" / "hello.json").read_text())
@@ -61,7 +63,16 @@ class OddUiNode(Node):
         return NodeResult((), {"text": {value}})
 
 
-TEST_NODES = (SlowNode, BoomNode, OddUiNode)
+class FloatUiNode(Node):
+    """An output node showing ``float(text)``: ``"nan"`` or ``"inf"`` put values JSON has not in its UI payload."""
+
+    schema = NodeSchema(name="TestFloatUi", inputs=(String("text", "nan"),), output_node=True, cacheable=False)
+
+    def run(self, text: str) -> NodeResult:
+        return NodeResult((), {"value": [float(text)], "nested": [{"x": float(text), "y": 1.5}]})
+
+
+TEST_NODES = (SlowNode, BoomNode, OddUiNode, FloatUiNode)
 
 
 # ---- workflows ---------------------------------------------------------------------------------
@@ -91,9 +102,17 @@ def divide_by_zero() -> dict[str, Any]:
 
 
 # ---- apps and clients --------------------------------------------------------------------------
+class EdgeTestServer(TestServer):
+    """aiohttp's test server through ``EdgeRunner``, with handlers left running when a client leaves (as
+    ``web.run_app`` does; the test server would cancel them)."""
+
+    async def _make_runner(self, **kwargs: Any) -> EdgeRunner:
+        return EdgeRunner(self.app, **{**kwargs, "handler_cancellation": False})
+
+
 @contextlib.asynccontextmanager
 async def serve(app: Any) -> AsyncIterator[TestClient]:
-    async with TestClient(TestServer(app)) as client:
+    async with TestClient(EdgeTestServer(app)) as client:
         yield client
 
 
@@ -108,6 +127,24 @@ def run_async(function: Callable[..., Awaitable[None]]) -> Callable[..., None]:
         asyncio.run(main())
 
     return wrapper
+
+
+async def exchange(port: int, data: bytes, timeout: float = 10.0) -> bytes:
+    """Send ``data`` byte for byte on a new connection and read until the server closes it (within
+    ``timeout`` seconds)."""
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    try:
+        writer.write(data)
+        await writer.drain()
+        return await asyncio.wait_for(reader.read(), timeout)
+    finally:
+        writer.close()
+
+
+def status_line(answer: bytes) -> int:
+    """The status of a raw HTTP answer (``b"HTTP/1.1 408 ..."`` -> 408)."""
+    assert answer.startswith(b"HTTP/1."), answer[:200]
+    return int(answer.split(b" ", 2)[1])
 
 
 async def post_prompt(client: TestClient, prompt: Any, prefix: str = "", expect: int = 200, **extra: Any) -> Any:
@@ -187,7 +224,7 @@ class LiveServer:
 
     @staticmethod
     async def _start(app: Any) -> TestClient:
-        client = TestClient(TestServer(app))
+        client = TestClient(EdgeTestServer(app))
         await client.start_server()
         return client
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from typing import Any
 
@@ -11,6 +12,7 @@ from serverkit import PREFIXES, finished, hello, run_async, serve
 
 import graph.cli
 import server
+from webserver.keys import CONFIG
 
 SECRET = b"TOPSECRET-outside-the-folders"
 STATE_CHANGING = [(m, p) for m, p, _, _ in server.ROUTES if m in ("POST", "DELETE")]
@@ -62,8 +64,7 @@ async def test_foreign_origins_cannot_change_state(make_app, tmp_path, origin):
 async def test_same_origin_and_no_origin_are_accepted(make_app):
     async with serve(make_app()) as client:
         port = client.port
-        for origin in (f"http://127.0.0.1:{port}", f"http://localhost:{port}",
-                       f"https://localhost:{port}", f"http://[::1]:{port}", None):
+        for origin in (f"http://127.0.0.1:{port}", f"http://localhost:{port}", f"http://[::1]:{port}", None):
             headers = {"Origin": origin} if origin else {}
             response = await client.post("/prompt", json={"prompt": hello(seed=1)}, headers=headers)
             assert response.status == 200, (origin, await response.text())
@@ -138,17 +139,50 @@ async def test_every_route_needs_the_token(make_app, tmp_path):
         accepted = await client.post("/prompt", json={"prompt": hello(seed=2)}, headers=bearer)
         assert accepted.status == 200
         prompt_id = (await accepted.json())["prompt_id"]
-        by_query = await client.get(f"/history/{prompt_id}", params={"token": "s3cret"})
-        assert by_query.status == 200
         refused = await client.get(f"/history/{prompt_id}")
         assert refused.status == 401
         assert "token" in (await refused.json())["error"]["message"]
 
 
 @run_async
+async def test_the_query_token_opens_only_the_websocket(make_app):
+    """Browsers cannot give a WebSocket a header, so /ws takes ?token=; nothing else does (a token in a
+    URL ends up in histories, Referers and logs)."""
+    async with serve(make_app(token="s3cret")) as client:
+        for prefix in PREFIXES:
+            assert await ws_status(client, f"{prefix}/ws?token=s3cret") == 101
+            for method, path, _, _ in [*server.ROUTES, ("GET", "/openapi.json", None, "")]:
+                if path != "/ws":
+                    got = await status_of(client, method, prefix + concrete(path), params={"token": "s3cret"},
+                                          json={"prompt": hello()})
+                    assert got == 401, (method, path, got)
+        assert await status_of(client, "GET", "/", params={"token": "s3cret"}) == 401
+        queue = await (await client.get("/queue", headers={"Authorization": "Bearer s3cret"})).json()
+        assert queue["queue_pending"] == [], "a prompt was queued with the token in its query"
+
+
+@run_async
 async def test_a_non_ascii_token_is_just_wrong(make_app):
     async with serve(make_app(token="s3cret")) as client:
-        assert await status_of(client, "GET", "/prompt", params={"token": "é"}) == 401
+        assert await ws_status(client, "/ws", params={"token": "é"}) == 401
+        assert await ws_status(client, "/ws?token=%FF") == 401
+        assert await status_of(client, "GET", "/prompt", headers={"Authorization": "Bearer é"}) == 401
+
+
+@run_async
+async def test_the_access_log_never_holds_the_token(make_app, caplog):
+    caplog.set_level(logging.INFO, logger="aiohttp.access")
+    async with serve(make_app(token="s3cret")) as client:
+        assert await ws_status(client, "/ws?clientId=a&token=s3cret") == 101
+        assert await ws_status(client, "/api/ws?%74oken=s3cret&clientId=b") == 101  # "%74" is "t"
+        assert await status_of(client, "GET", "/prompt?token=s3cret",
+                               headers={"Referer": f"http://127.0.0.1:{client.port}/?token=s3cret"}) == 401
+    lines = [record.getMessage() for record in caplog.records if record.name == "aiohttp.access"]
+    assert len(lines) == 3, lines
+    assert all("s3cret" not in line for line in lines), lines
+    assert "GET /ws?clientId=a&token=redacted HTTP/1.1" in lines[0], lines[0]
+    assert "/api/ws?token=redacted&clientId=b" in lines[1] and " 101 " in lines[1], lines[1]
+    assert "/?token=redacted" in lines[2] and " 401 " in lines[2], lines[2]
 
 
 def test_config_check_refuses_open_binds_without_a_token():
@@ -164,7 +198,8 @@ def test_config_check_refuses_open_binds_without_a_token():
 def test_serve_command_comes_from_the_entry_point(monkeypatch, tmp_path):
     started: list[dict[str, Any]] = []
     monkeypatch.delenv("WORLDGRAPH_TOKEN", raising=False)
-    monkeypatch.setattr(server.web, "run_app", lambda app, **kwargs: started.append(kwargs))
+    monkeypatch.setattr(server.edge, "run", lambda app: started.append(
+        {"host": app[CONFIG].host, "port": app[CONFIG].port}))
     with pytest.raises(SystemExit, match="token"):
         graph.cli.main(["serve", "--host", "0.0.0.0", "--root", str(tmp_path)])
     assert started == []
@@ -282,6 +317,18 @@ async def test_refused_requests_do_not_run_anything(make_app, planted):
         else:
             assert response.status == 400
         assert [p for p in planted.rglob("escaped*")] == []
+
+
+@run_async
+async def test_another_scheme_is_a_foreign_origin(make_app):
+    """An https page on this host and port is another origin than this http server (and might be anyone's)."""
+    async with serve(make_app()) as client:
+        for host in ("localhost", "127.0.0.1", "[::1]"):
+            origin = f"https://{host}:{client.port}"
+            assert await status_of(client, "POST", "/interrupt", headers={"Origin": origin}) == 403, origin
+            assert await ws_status(client, "/ws", origin=origin) == 403, origin
+            same = f"http://{host}:{client.port}"
+            assert await status_of(client, "POST", "/interrupt", headers={"Origin": same}) == 200, same
 
 
 @run_async

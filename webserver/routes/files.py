@@ -13,45 +13,63 @@ import tempfile
 from pathlib import Path
 
 from aiohttp import web
+from aiohttp.http_exceptions import HttpProcessingError
 from multidict import MultiDictProxy
 from PIL import Image, UnidentifiedImageError
 
 from graph import Executor, PathOutsideFolder, Workflow, WorkflowError
 from graph.files import atomic_write_bytes
 from graph.workflow import read_text
+from webserver.headers import user_file
 from webserver.keys import EXECUTOR
+from webserver.protocol import respond
 from webserver.routing import Route
-from webserver.security import error, inside, read_json
+from webserver.security import check_name, error, inside, read_json
 
 TEMPLATES = Path(__file__).resolve().parents[2] / "workflows"
 MAX_IMAGE_PIXELS = 64_000_000
+#: bytes an uploaded file's name is cut to: " (n)" still fits under the filesystem's 255
+MAX_UPLOAD_NAME = 200
 _SAFE_NAME = re.compile(r"[^\w.\- ()]+")
 
 
 async def get_view(request: web.Request) -> web.StreamResponse:
     paths = request.app[EXECUTOR].paths
     query = request.query
+    filename, subfolder = query.get("filename", ""), query.get("subfolder", "")
+    check_name(f"{subfolder}/{filename}")
     try:
-        path = paths.resolve(query.get("type", "output"), query.get("filename", ""), query.get("subfolder", ""))
+        path = paths.resolve(query.get("type", "output"), filename, subfolder)
     except PathOutsideFolder as refused:
         raise error(400, str(refused)) from None
     if not path.is_file():
         raise error(404, "no such file")
-    return web.FileResponse(path)  # answers Range requests, so video seeks
+    return user_file(path)  # answers Range requests, so video seeks
 
 
 def _clean_name(name: str) -> str:
     base = _SAFE_NAME.sub("_", Path(name.replace("\\", "/")).name).strip(" .")
     if not base:
         raise error(400, f"file name {name!r} has nothing usable in it")
-    return base[:200]
+    return _shortened(base, MAX_UPLOAD_NAME)
+
+
+def _shortened(name: str, limit: int) -> str:
+    """``name`` cut to at most ``limit`` UTF-8 bytes, keeping its extension (when that is short)."""
+    if len(name.encode()) <= limit:
+        return name
+    stem, suffix = os.path.splitext(name)
+    suffix = suffix if len(suffix.encode()) <= 16 else ""
+    return stem.encode()[:limit - len(suffix.encode())].decode(errors="ignore") + suffix
 
 
 async def _read_form(request: web.Request) -> MultiDictProxy[str | bytes | bytearray | web.FileField]:
     try:
         return await request.post()
-    except ValueError as refused:  # e.g. a multipart type without its boundary
-        raise error(400, f"the form cannot be read: {refused}") from None
+    # no boundary (ValueError), a malformed part header (HttpProcessingError), a part in an unknown charset
+    # (LookupError) or transfer encoding (aiohttp raises RuntimeError)
+    except (ValueError, HttpProcessingError, LookupError, RuntimeError) as refused:
+        raise error(400, f"the form cannot be read: {getattr(refused, 'message', None) or refused}") from None
 
 
 async def post_upload(request: web.Request) -> web.Response:
@@ -63,6 +81,7 @@ async def post_upload(request: web.Request) -> web.Response:
         raise error(400, "no file field 'image' or 'file' in the form")
     kind = str(form.get("type", "input"))
     subfolder = str(form.get("subfolder", ""))
+    check_name(subfolder, status=400)
     overwrite = str(form.get("overwrite", "false")).lower() == "true"
     paths = request.app[EXECUTOR].paths
     name = _clean_name(upload.filename or "upload")
@@ -74,7 +93,7 @@ async def post_upload(request: web.Request) -> web.Response:
     if "image" in form:
         await asyncio.to_thread(_check_image, data, name)
     target = await asyncio.to_thread(_store_upload, target, data, overwrite)
-    return web.json_response({"name": target.name, "subfolder": subfolder, "type": kind})
+    return respond({"name": target.name, "subfolder": subfolder, "type": kind})
 
 
 def _store_upload(target: Path, data: bytes, overwrite: bool) -> Path:
@@ -122,7 +141,7 @@ async def post_workflow_import(request: web.Request) -> web.Response:
         workflow = Workflow.from_json(text, executor.registry, source=name)
     except WorkflowError as refused:
         raise error(400, str(refused)) from None
-    return web.json_response({"workflow": workflow.to_dict()})
+    return respond({"workflow": workflow.to_dict()})
 
 
 def _embedded_text(executor: Executor, data: bytes, name: str) -> str:
@@ -138,7 +157,7 @@ def _embedded_text(executor: Executor, data: bytes, name: str) -> str:
 
 async def list_templates(request: web.Request) -> web.Response:
     names = sorted(p.name for p in TEMPLATES.glob("*.json")) if TEMPLATES.is_dir() else []
-    return web.json_response(names)
+    return respond(names)
 
 
 async def get_template(request: web.Request) -> web.StreamResponse:

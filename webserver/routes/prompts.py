@@ -49,8 +49,8 @@ async def get_prompt(request: web.Request) -> web.Response:
 
 async def get_queue(request: web.Request) -> web.Response:
     running, pending = await asyncio.to_thread(request.app[JOBS].queue)
-    return web.json_response({"queue_running": [protocol.queue_item(j) for j in running],
-                              "queue_pending": [protocol.queue_item(j) for j in pending]})
+    return protocol.respond({"queue_running": [protocol.queue_item(j) for j in running],
+                             "queue_pending": [protocol.queue_item(j) for j in pending]})
 
 
 async def _clear_or_delete(request: web.Request, remove: Callable[[list[str] | None], int]) -> web.Response:
@@ -89,7 +89,7 @@ async def get_history(request: web.Request) -> web.Response:
     except ValueError:
         raise error(400, "'max_items' must be an integer") from None
     history = await asyncio.to_thread(request.app[JOBS].history, limit)
-    return web.json_response({job.id: protocol.history_entry(job) for job in history})
+    return protocol.respond({job.id: protocol.history_entry(job) for job in history})
 
 
 async def get_history_item(request: web.Request) -> web.Response:
@@ -98,7 +98,7 @@ async def get_history_item(request: web.Request) -> web.Response:
         raise error(404, f"no prompt {request.match_info['prompt_id']!r}")
     if job.result is None:
         return web.json_response({})  # queued or running: not in the history yet (ComfyUI answers {})
-    return web.json_response({job.id: protocol.history_entry(job)})
+    return protocol.respond({job.id: protocol.history_entry(job)})
 
 
 async def post_history(request: web.Request) -> web.Response:

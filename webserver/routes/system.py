@@ -17,8 +17,9 @@ from graph.comfy.object_info import node_info, object_info
 from graph.packs import content_type, extension_file, listing, scripts
 from webserver.config import VERSION
 from webserver.keys import EXECUTOR, PACKS, ROUTE_TABLE
+from webserver.protocol import respond
 from webserver.routing import Route
-from webserver.security import MAX_BODY, STATE_CHANGING, error
+from webserver.security import MAX_BODY, STATE_CHANGING, check_name, error
 
 EDITOR = Path(__file__).resolve().parents[2] / "frontend" / "dist"
 _LANDING = """<!doctype html><meta charset="utf-8"><title>Worldgraph</title>
@@ -28,7 +29,7 @@ _LANDING = """<!doctype html><meta charset="utf-8"><title>Worldgraph</title>
 
 # ---- the node library ------------------------------------------------------------------------------
 async def get_object_info(request: web.Request) -> web.Response:
-    return web.json_response(object_info(request.app[EXECUTOR].registry))
+    return respond(object_info(request.app[EXECUTOR].registry))
 
 
 async def get_object_info_one(request: web.Request) -> web.Response:
@@ -36,23 +37,24 @@ async def get_object_info_one(request: web.Request) -> web.Response:
     name = request.match_info["class"]
     if name not in registry:
         raise error(404, f"unknown node class {name!r}{registry.suggest(name)}")
-    return web.json_response({name: node_info(registry, name)})
+    return respond({name: node_info(registry, name)})
 
 
 async def get_socket_types(request: web.Request) -> web.Response:
-    return web.json_response(request.app[EXECUTOR].registry.types.describe())
+    return respond(request.app[EXECUTOR].registry.types.describe())
 
 
 # ---- custom node packs and their editor extensions ----------------------------------------------
 async def get_custom_nodes(request: web.Request) -> web.Response:
-    return web.json_response(listing(request.app[PACKS].reports))
+    return respond(listing(request.app[PACKS].reports))
 
 
 async def get_extensions(request: web.Request) -> web.Response:
-    return web.json_response(scripts(request.app[PACKS].reports))
+    return respond(scripts(request.app[PACKS].reports))
 
 
 async def get_extension_file(request: web.Request) -> web.StreamResponse:
+    check_name(request.match_info["file"])
     try:
         path = extension_file(request.app[PACKS].reports, request.match_info["pack"],
                               request.match_info["file"])
@@ -75,7 +77,7 @@ def _memory() -> tuple[int, int]:
 
 async def get_system_stats(request: web.Request) -> web.Response:
     total, free = _memory()
-    return web.json_response({
+    return respond({
         "system": {"os": platform.system().lower(), "python_version": platform.python_version(),
                    "worldgraph_version": VERSION, "embedded_python": False, "ram_total": total, "ram_free": free,
                    "cpu_count": os.cpu_count()},
@@ -84,8 +86,8 @@ async def get_system_stats(request: web.Request) -> web.Response:
 
 
 async def get_features(request: web.Request) -> web.Response:
-    return web.json_response({"supports_preview_metadata": False, "max_upload_size": MAX_BODY,
-                              "embedded_workflows": True, "segment_cache": True})
+    return respond({"supports_preview_metadata": False, "max_upload_size": MAX_BODY,
+                    "embedded_workflows": True, "segment_cache": True})
 
 
 async def openapi(request: web.Request) -> web.Response:
@@ -100,8 +102,7 @@ async def openapi(request: web.Request) -> web.Response:
         if method in STATE_CHANGING and path in ("/prompt", "/queue", "/history", "/interrupt"):
             operation["requestBody"] = {"content": {"application/json": {"schema": {"type": "object"}}}}
         paths.setdefault(path, {})[method.lower()] = operation
-    return web.json_response({"openapi": "3.0.3", "info": {"title": "Worldgraph", "version": VERSION},
-                              "paths": paths})
+    return respond({"openapi": "3.0.3", "info": {"title": "Worldgraph", "version": VERSION}, "paths": paths})
 
 
 # ---- the editor ----------------------------------------------------------------------------------------

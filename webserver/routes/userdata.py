@@ -9,7 +9,9 @@ from pathlib import Path
 from aiohttp import web
 
 from graph.files import atomic_write_bytes
+from webserver.headers import user_file
 from webserver.keys import CONFIG
+from webserver.protocol import respond
 from webserver.routing import Route
 from webserver.security import error, inside
 
@@ -21,16 +23,16 @@ def _userdata_path(request: web.Request, name: str) -> Path:
 async def list_userdata(request: web.Request) -> web.Response:
     base = _userdata_path(request, request.query.get("dir", "workflows") or "workflows")
     if not base.is_dir():
-        return web.json_response([])
+        return respond([])
     files = sorted(str(p.relative_to(base)) for p in base.rglob("*") if p.is_file() and not p.name.startswith("."))
-    return web.json_response(files)
+    return respond(files)
 
 
 async def get_userdata(request: web.Request) -> web.StreamResponse:
     path = _userdata_path(request, request.match_info["file"])
     if not path.is_file():
         raise error(404, "no such file")
-    return web.FileResponse(path)
+    return user_file(path)
 
 
 async def put_userdata(request: web.Request) -> web.Response:
@@ -42,7 +44,7 @@ async def put_userdata(request: web.Request) -> web.Response:
         await asyncio.to_thread(atomic_write_bytes, path, data)
     except OSError as failed:  # a folder in the way, a file where a folder should be...
         raise error(409, f"cannot write {request.match_info['file']!r}: {failed.strerror or failed}") from None
-    return web.json_response({"path": request.match_info["file"], "size": len(data)})
+    return respond({"path": request.match_info["file"], "size": len(data)})
 
 
 async def delete_userdata(request: web.Request) -> web.Response:
@@ -50,7 +52,7 @@ async def delete_userdata(request: web.Request) -> web.Response:
     if not path.is_file():
         raise error(404, "no such file")
     path.unlink()
-    return web.json_response({"deleted": request.match_info["file"]})
+    return respond({"deleted": request.match_info["file"]})
 
 
 async def move_userdata(request: web.Request) -> web.Response:
@@ -65,7 +67,7 @@ async def move_userdata(request: web.Request) -> web.Response:
         os.replace(source, target)
     except OSError as failed:  # a folder in the way, a file where a folder should be...
         raise error(409, f"cannot move to {request.match_info['dest']!r}: {failed.strerror or failed}") from None
-    return web.json_response({"path": request.match_info["dest"]})
+    return respond({"path": request.match_info["dest"]})
 
 
 ROUTES = [

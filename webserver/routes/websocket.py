@@ -16,18 +16,23 @@ from webserver.routing import Route
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
     ws = web.WebSocketResponse(max_msg_size=1 << 20, heartbeat=30.0)
-    await ws.prepare(request)
     client_id = request.query.get("clientId") or secrets.token_hex(8)
     hub = request.app[HUB]
-    hub.clients.setdefault(client_id, set()).add(ws)
-    remaining = await asyncio.to_thread(request.app[WORKER].queue_remaining)
-    await ws.send_json(protocol.status(remaining, sid=client_id))
+    await ws.prepare(request)  # a client already gone raises: the error middleware answers nobody
     try:
+        hub.clients.setdefault(client_id, set()).add(ws)
+        remaining = await asyncio.to_thread(request.app[WORKER].queue_remaining)
+        await ws.send_json(protocol.status(remaining, sid=client_id))
         async for message in ws:
             if message.type == WSMsgType.ERROR:
                 break
+    except ConnectionResetError:  # the client left before its greeting: nothing to say to it
+        pass
     finally:
-        hub.clients.get(client_id, set()).discard(ws)
+        owned = hub.clients.get(client_id, set())
+        owned.discard(ws)
+        if not owned:
+            hub.clients.pop(client_id, None)
     return ws
 
 
