@@ -25,7 +25,7 @@ from graph.packs import PackReports, load_packs
 from graph.packs import add_arguments as add_pack_arguments
 from graph.packs import from_arguments as pack_options
 from graph.runtime import parse_size
-from graph.workers import InlineValidator, InProcessSite, ProcessSite, Validator, WorkerLimits
+from graph.workers import CAN_FORK, InlineValidator, InProcessSite, ProcessSite, Validator, WorkerLimits
 from webserver import edge
 from webserver.config import Config
 from webserver.headers import add_headers
@@ -83,7 +83,9 @@ def create_app(config: Config, executor: Executor | None = None, packs: PackRepo
     app[PACKS] = packs or PackReports()
     app[JOBS] = JobStore(config.root / "state" / "jobs.sqlite3", config.max_pending, config.max_history)
     app[HUB] = Hub()
-    isolated = config.isolation == "process"
+    isolated = config.isolation == "process" and CAN_FORK
+    if config.isolation == "process" and not CAN_FORK:
+        log.warning("this platform cannot fork: jobs run in the server's own process, unsupervised")
     site = ProcessSite(executor, config.limits) if isolated else InProcessSite(executor)
     app[WORKER] = Worker(app[JOBS], site, app[HUB])
     app[VALIDATOR] = (Validator(executor.registry, config.max_prompt_nodes, config.check_seconds) if isolated

@@ -24,7 +24,9 @@ from typing import Any
 import contextlib
 
 log = logging.getLogger("worldgraph.workers")
-_FORK = multiprocessing.get_context("fork")
+#: whether this platform can fork (not Windows): without it, jobs run in the server's own process
+CAN_FORK = "fork" in multiprocessing.get_all_start_methods()
+_FORK = multiprocessing.get_context("fork" if CAN_FORK else None)
 _FORKING = threading.Lock()  # one fork at a time, so no child inherits another's half-made pipe
 _PR_SET_PDEATHSIG = 1
 
