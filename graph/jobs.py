@@ -145,6 +145,12 @@ class JobStore:
         self._write("UPDATE jobs SET status = ?, priority = -1, started = NULL WHERE status = ?", (PENDING, RUNNING))
         return [row["id"] for row in rows if row["id"] not in poisoned], poisoned
 
+    def release(self, job_id: str) -> None:
+        """Give back a claimed job that never began (the server stopped first): pending at the front, the
+        claim's attempt not counted."""
+        self._write("UPDATE jobs SET status = ?, priority = -1, started = NULL, attempts = attempts - 1 "
+                    "WHERE id = ? AND status = ?", (PENDING, job_id, RUNNING))
+
     def retry(self, job_id: str) -> bool:
         """Put a job whose worker died back at the front of the queue, if it has a run left; False if not."""
         cursor = self._write("UPDATE jobs SET status = ?, priority = -1, started = NULL "

@@ -118,7 +118,11 @@ class Worker:
             self.status()
 
     def settle(self, job: Job, outcome: JobOutcome) -> None:
-        """Record the outcome; a job whose worker died gets one more run, then fails for good."""
+        """Record the outcome; a job whose worker died gets one more run, then fails for good; one that never
+        began goes back to the queue."""
+        if not outcome.ran:
+            self.jobs.release(job.id)
+            return
         if outcome.crashed and not self.stopping:
             if self.jobs.retry(job.id):
                 log.warning("job %s: %s; running it once more", job.id, outcome.result["error"]["message"])

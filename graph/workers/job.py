@@ -29,13 +29,15 @@ class JobOutcome:
     """``status`` is one of graph.jobs' finished states; ``result`` is what the history keeps.
 
     ``crashed`` says the process running the job died under it (the job may be worth one more try);
-    ``stopped`` says how an interrupted job stopped.
+    ``stopped`` says how an interrupted job stopped; ``ran`` is False for a job the site closed before it
+    began (it belongs back in the queue).
     """
 
     status: str
     result: dict[str, Any]
     crashed: bool = False
     stopped: Stopped | None = None
+    ran: bool = True
 
 
 @dataclass
@@ -49,6 +51,11 @@ class _UiCollector:
         if isinstance(event, NodeDone) and event.ui:
             self.outputs[event.node_id] = dict(event.ui)
         self.sink(event)
+
+
+def not_run() -> JobOutcome:
+    """The outcome of a job its site was closed before it began."""
+    return JobOutcome(INTERRUPTED, {"node_id": None, "executed": [], "outputs": {}}, ran=False)
 
 
 def run_job(executor: Executor, request: JobRequest, sink: EventSink, interrupt: Interrupt) -> JobOutcome:

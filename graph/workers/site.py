@@ -12,7 +12,7 @@ from typing import Protocol
 
 from ..events import EventSink, Interrupt
 from ..executor import Executor
-from .job import JobOutcome, JobRequest, run_job
+from .job import JobOutcome, JobRequest, not_run, run_job
 
 
 class JobSite(Protocol):
@@ -37,11 +37,14 @@ class InProcessSite:
         self._interrupt = Interrupt()
         self._job_id: str | None = None
         self._stop_asked_for: str | None = None  # an interrupt may come before the run starts
+        self._closed = False
 
     def start(self) -> None:
         pass
 
     def run(self, request: JobRequest, sink: EventSink) -> JobOutcome:
+        if self._closed:
+            return not_run()
         self._interrupt.clear()
         self._job_id = request.job_id
         if self._stop_asked_for == request.job_id:
@@ -57,4 +60,5 @@ class InProcessSite:
             self._interrupt.request()
 
     def close(self) -> None:
+        self._closed = True
         self._interrupt.request()

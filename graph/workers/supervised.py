@@ -25,7 +25,7 @@ from ..events import (Event, EventSink, Interrupt, NodeDone, NodeFailed, NodeSta
                       RunResult)
 from ..executor import Executor
 from ..jobs import ERROR, INTERRUPTED
-from .job import JobOutcome, JobRequest, run_job
+from .job import JobOutcome, JobRequest, not_run, run_job
 from .process import ChildProcess, SharedFlag, describe_exit
 
 log = logging.getLogger("worldgraph.workers")
@@ -71,8 +71,8 @@ class ProcessSite:
 
     def close(self) -> None:
         """Stop the running job (cooperatively, by force after the grace period), then the worker."""
-        self._closing = True
         with self._lock:
+            self._closing = True
             if self._job_id is not None:
                 self._stop_asked = (self._job_id, time.monotonic())
                 self.flag.set()
@@ -88,10 +88,12 @@ class ProcessSite:
     # ---- the parent's side ------------------------------------------------------------------
     def run(self, request: JobRequest, sink: EventSink) -> JobOutcome:
         with self._lock:
+            if self._closing:
+                return not_run()
             self.flag.clear()
             self._job_id = request.job_id
             self._idle.clear()
-            if self._closing or (self._stop_asked is not None and self._stop_asked[0] == request.job_id):
+            if self._stop_asked is not None and self._stop_asked[0] == request.job_id:
                 self._stop_asked = (request.job_id, time.monotonic())
                 self.flag.set()
         try:

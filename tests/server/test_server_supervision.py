@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from serverkit import finished, hello, messages_until, post_prompt, run_async, running, serve, workflow
+from serverkit import finished, hello, messages_until, post_prompt, run_async, serve, workflow
 
 import graph
 from graph.jobs import MAX_ATTEMPTS, JobStore
 from graph.packs import PackOptions, load_packs
-from graph.workers import WorkerLimits
+from graph.workers import JobRequest, ProcessSite, WorkerLimits
 from webserver.keys import WORKER
 
 PACKS = Path(__file__).parent / "packs"
@@ -113,8 +113,10 @@ async def test_interrupt_kills_a_node_that_never_checks_after_the_grace_period(m
 async def test_shutdown_does_not_wait_for_a_stuck_node(make_app, faulty, tmp_path):
     app = make_app(registry_=faulty, limits=WorkerLimits(grace=0.5))
     async with serve(app) as client:
-        stuck = await post_prompt(client, probe("ProbeSleepForever", 1))
-        await running(client, stuck["prompt_id"])
+        ws = await client.ws_connect("/ws?clientId=stuck")
+        stuck = await post_prompt(client, probe("ProbeSleepForever", 1), client_id="stuck")
+        await messages_until(ws, lambda m: m["type"] == "executing" and m["data"].get("node") == "1")
+        await ws.close()
         started = time.monotonic()
     assert time.monotonic() - started < 4.0, "shutdown waited for a node that never returns"
     store = JobStore(tmp_path / "state" / "jobs.sqlite3")
@@ -186,6 +188,25 @@ async def test_a_prompt_over_the_node_limit_is_refused_before_it_is_checked(make
         body = await response.json()
         assert response.status == 400
         assert body["error"]["message"] == "the prompt has 51 nodes; at most 50 are accepted"
+
+
+def test_a_job_claimed_as_the_site_closes_goes_back_to_the_queue_uncounted(tmp_path, registry):
+    store = JobStore(tmp_path / "jobs.sqlite3")
+    site = ProcessSite(graph.Executor(registry, graph.ContentStore(graph.MemoryTier(1 << 20)),
+                                      graph.Paths.under(tmp_path)))
+    try:
+        site.start()
+        job = store.enqueue(hello()).id
+        claimed = store.claim()
+        assert claimed is not None and claimed.id == job
+        site.close()  # the server stops between the claim and the run
+        outcome = site.run(JobRequest(claimed.id, claimed.workflow), lambda event: None)
+        assert outcome.ran is False
+        store.release(job)
+        again = store.get(job)
+        assert again is not None and again.status == "pending" and again.attempts == 0
+    finally:
+        store.close()
 
 
 def test_a_job_the_server_died_under_twice_fails_for_good_at_start_up(tmp_path):

@@ -7,7 +7,7 @@ import time
 
 from aiohttp import WSCloseCode, WSMsgType
 from aiohttp.test_utils import TestClient, TestServer
-from serverkit import post_prompt, run_async, running, serve, slow
+from serverkit import messages_until, post_prompt, run_async, running, serve, slow
 
 from graph.jobs import INTERRUPTED, JobStore
 from webserver.keys import HUB, WORKER
@@ -20,8 +20,11 @@ async def test_the_worker_runs_only_while_the_app_does(make_app, tmp_path):
     assert worker.thread is None, "the worker must not start before the app does"
     async with serve(app) as client:
         assert worker.thread is not None and worker.thread.is_alive()
-        job = await post_prompt(client, slow())
+        ws = await client.ws_connect("/ws?clientId=lifecycle")
+        job = await post_prompt(client, slow(), client_id="lifecycle")
         await running(client, job["prompt_id"])
+        await messages_until(ws, lambda m: m["type"] == "progress")  # running inside its node, not just claimed
+        await ws.close()
     assert not worker.thread.is_alive(), "the worker thread outlived the app"
     reopened = JobStore(tmp_path / "state" / "jobs.sqlite3")
     try:
