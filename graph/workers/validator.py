@@ -10,7 +10,7 @@ reason, and the process is replaced.
 from __future__ import annotations
 
 import logging
-import threading
+import queue
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any, Protocol
@@ -88,36 +88,46 @@ class InlineValidator:
 
 
 class Validator:
-    """``check_prompt`` in a supervised process, one check at a time, each within ``seconds``."""
+    """``check_prompt`` in ``processes`` supervised processes, each check within ``seconds``: as many checks
+    at once as there are processes (a hanging check holds up only its own)."""
 
-    def __init__(self, registry: NodeRegistry, max_nodes: int, seconds: float) -> None:
+    def __init__(self, registry: NodeRegistry, max_nodes: int, seconds: float, processes: int = 2) -> None:
         self.registry, self.max_nodes, self.seconds = registry, max_nodes, seconds
-        self._process = ChildProcess("worldgraph-validator", self._serve)
-        self._lock = threading.Lock()
+        self._processes = [ChildProcess(f"worldgraph-validator-{n}", self._serve) for n in range(processes)]
+        self._free: queue.SimpleQueue[ChildProcess] = queue.SimpleQueue()
 
     def start(self) -> None:
-        self._process.start()
+        for process in self._processes:
+            process.start()
+            self._free.put(process)
 
     def close(self) -> None:
-        self._process.stop(grace=1.0)
+        for process in self._processes:
+            process.stop(grace=1.0)
 
     def check(self, text: str | bytes) -> CheckedPrompt:
         """Blocking (call it from a thread). Raises ``PromptRefused`` or ``WorkflowError``."""
-        with self._lock:
-            if not self._process.alive():
-                self._process.restart()
-            self._process.send(text)
-            received, answer = self._process.receive(self.seconds)
-            if received:
-                kind, value = answer
-                if kind == "ok":
-                    return value  # type: ignore[no-any-return]
-                raise value
-            cause = (f"took longer than {self.seconds:g} s (a node's VALIDATE_INPUTS may hang)"
-                     if self._process.alive() else f"ended the validator ({describe_exit(self._process.exitcode)})")
-            log.error("checking a prompt %s; restarting the validator", cause)
-            self._process.restart()
-            raise PromptRefused(f"checking the prompt {cause}")
+        process = self._free.get()
+        try:
+            return self._check_in(process, text)
+        finally:
+            self._free.put(process)
+
+    def _check_in(self, process: ChildProcess, text: str | bytes) -> CheckedPrompt:
+        if not process.alive():
+            process.restart()
+        process.send(text)
+        received, answer = process.receive(self.seconds)
+        if received:
+            kind, value = answer
+            if kind == "ok":
+                return value  # type: ignore[no-any-return]
+            raise value
+        cause = (f"took longer than {self.seconds:g} s (a node's VALIDATE_INPUTS may hang)"
+                 if process.alive() else f"ended the validator ({describe_exit(process.exitcode)})")
+        log.error("checking a prompt %s; restarting the validator", cause)
+        process.restart()
+        raise PromptRefused(f"checking the prompt {cause}")
 
     def _serve(self, conn: Connection) -> None:
         while True:
