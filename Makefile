@@ -51,7 +51,7 @@ test-editor: setup editor chromium
 	cd $(FRONTEND) && npm run typecheck && npm test && npm run e2e
 
 lint: setup
-	$(BIN)/ruff check graph nodes media world bench tests custom_nodes server.py webserver
+	$(BIN)/ruff check graph nodes media world live bench tests custom_nodes server.py webserver
 	$(BIN)/mypy
 
 bench: setup editor chromium

@@ -77,6 +77,15 @@ def encode_png(frame: np.ndarray, text: dict[str, str] | None = None, compress_l
     return buffer.getvalue()
 
 
+def encode_jpeg(frame: np.ndarray, quality: int = 80) -> bytes:
+    """One ``[H,W,3]`` uint8 frame as baseline JPEG bytes (what a browser decodes fastest)."""
+    if frame.dtype != np.uint8 or frame.ndim != 3 or frame.shape[2] != 3:
+        raise ValueError(f"expected a uint8 [H,W,3] frame, got {frame.dtype} {list(frame.shape)}")
+    buffer = io.BytesIO()
+    Image.fromarray(frame).save(buffer, format="JPEG", quality=quality, subsampling="4:2:0")
+    return buffer.getvalue()
+
+
 def read_png_text(path: str | Path) -> dict[str, str]:
     """The text chunks of a PNG file (empty for other formats, and for one Pillow refuses to open as too large)."""
     try:

@@ -9,12 +9,13 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-LAYERS = ("graph", "world", "media", "nodes", "webserver")
+LAYERS = ("graph", "world", "media", "live", "nodes", "webserver")
 #: layer -> top-level modules it must never import
 FORBIDDEN = {
-    "graph": {"world", "media", "nodes", "server", "webserver"},
-    "world": {"graph", "nodes", "server", "webserver", "media"},
-    "media": {"graph", "nodes", "server", "webserver", "world"},
+    "graph": {"world", "media", "live", "nodes", "server", "webserver"},
+    "world": {"graph", "nodes", "server", "webserver", "media", "live"},
+    "media": {"graph", "nodes", "server", "webserver", "world", "live"},
+    "live": {"graph", "nodes", "server", "webserver"},
     "nodes": {"server", "webserver"},
 }
 

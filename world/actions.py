@@ -40,6 +40,12 @@ class ActionTrack:
         return cls(np.zeros((frames, 3), np.float32), np.zeros((frames, 2), np.float32),
                    np.zeros(frames, np.uint8), np.full((frames, 3), np.nan, np.float32))
 
+    @classmethod
+    def concatenate(cls, parts: Sequence[ActionTrack]) -> ActionTrack:
+        """The tracks one after another."""
+        return cls(*(np.concatenate([getattr(part, name) for part in parts])
+                     for name in ("move", "look", "flags", "pose")))
+
     def slice(self, start: int, stop: int) -> ActionTrack:
         return ActionTrack(self.move[start:stop], self.look[start:stop], self.flags[start:stop], self.pose[start:stop])
 

@@ -1,0 +1,155 @@
+"""The live socket's messages.
+
+Client to server, JSON text, each with a ``seq`` the client counts up:
+
+- ``{"type": "input", "seq": 7, "move": [forward, right, up], "look": [yaw_deg, pitch_deg], "jump": false,
+  "sprint": false, "crouch": false}``: the input held from now on (``move`` in [-1, 1]; ``look`` degrees per
+  frame, at most 45);
+- ``{"type": "event", "seq": 8, "event": {"type": "PlotEvent", "kind": "weather", "value": "rain"}}``: a
+  Director edit at the current frame (``InsertCharacter``, ``ChangeShot`` or ``PlotEvent`` with their fields,
+  without ``frame``);
+- ``{"type": "end", "seq": 9, "keep": true}``: end the session.
+
+Server to client, binary: a 4-byte big-endian header length, the header as JSON text (``frame``, ``time``,
+``pose`` [x, y, z, yaw_deg, pitch_deg], ``input_seq``: the last input the frame reflects), then the frame as
+JPEG. A refused message is answered ``{"type": "error", "seq": ..., "message": ...}`` and changes nothing.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import struct
+from dataclasses import dataclass, field
+from typing import Any
+
+from world.actions import MAX_LOOK_DEG
+from world.edits import ChangeShot, Edit, EditError, InsertCharacter, PlotEvent
+
+EVENT_TYPES: dict[str, type[Edit]] = {cls.__name__: cls for cls in (InsertCharacter, ChangeShot, PlotEvent)}
+MAX_MESSAGE = 64 * 1024
+_HEADER = struct.Struct(">I")
+
+
+class ProtocolError(ValueError):
+    """A client message we cannot take; the text says which field and why."""
+
+
+@dataclass(frozen=True)
+class LiveInput:
+    """The input a client holds: the canonical action of every frame until the next one."""
+
+    seq: int = 0
+    move: tuple[float, float, float] = (0.0, 0.0, 0.0)
+    look: tuple[float, float] = (0.0, 0.0)
+    jump: bool = False
+    sprint: bool = False
+    crouch: bool = False
+
+
+@dataclass(frozen=True)
+class Event:
+    """A Director edit to apply at the current frame: its class and its fields (no ``frame``)."""
+
+    seq: int
+    kind: type[Edit]
+    fields: dict[str, Any] = field(default_factory=dict)
+
+    def at(self, frame: int) -> Edit:
+        """The edit at ``frame``; ``ProtocolError`` naming the field when the edit refuses a value."""
+        try:
+            return self.kind(frame=frame, **self.fields)
+        except EditError as refused:
+            raise ProtocolError(f"event {self.kind.__name__}: {refused}") from None
+
+
+@dataclass(frozen=True)
+class End:
+    seq: int
+    keep: bool
+
+
+Message = LiveInput | Event | End
+
+
+def _number(value: Any, name: str, low: float, high: float) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise ProtocolError(f"'{name}' must be a number, not {json.dumps(value)[:40]}")
+    if not low <= value <= high:
+        raise ProtocolError(f"'{name}' = {value} must be within [{low:g}, {high:g}]")
+    return float(value)
+
+
+def _vector(data: dict[str, Any], name: str, length: int, bound: float) -> tuple[float, ...]:
+    value = data.get(name, [0.0] * length)
+    if not isinstance(value, list) or len(value) != length:
+        raise ProtocolError(f"'{name}' must be a list of {length} numbers")
+    return tuple(_number(v, f"{name}[{i}]", -bound, bound) for i, v in enumerate(value))
+
+
+def _flag(data: dict[str, Any], name: str) -> bool:
+    value = data.get(name, False)
+    if not isinstance(value, bool):
+        raise ProtocolError(f"'{name}' must be true or false")
+    return value
+
+
+def _event(data: Any, seq: int) -> Event:
+    if not isinstance(data, dict) or data.get("type") not in EVENT_TYPES:
+        raise ProtocolError(f"'event' must be an object whose 'type' is one of {', '.join(EVENT_TYPES)}")
+    kind = EVENT_TYPES[data["type"]]
+    known = {name for name in kind.__dataclass_fields__ if name != "frame"}
+    fields = {k: v for k, v in data.items() if k != "type"}
+    unknown = sorted(set(fields) - known)
+    if unknown:
+        raise ProtocolError(f"event {kind.__name__} has no field {unknown[0]!r}; its fields: "
+                            f"{', '.join(sorted(known))}")
+    event = Event(seq, kind, fields)
+    try:
+        event.at(0)  # the edit checks its own fields
+    except TypeError as refused:
+        raise ProtocolError(f"event {kind.__name__}: {refused}") from None
+    return event
+
+
+def _no_constant(name: str) -> Any:
+    raise ProtocolError(f"{name} is not JSON (numbers are finite)")
+
+
+def parse_message(text: str | bytes) -> Message:
+    """One client message; ``ProtocolError`` for anything else."""
+    if len(text) > MAX_MESSAGE:
+        raise ProtocolError(f"a message is at most {MAX_MESSAGE} bytes")
+    try:
+        data = json.loads(text, parse_constant=_no_constant)
+    except (json.JSONDecodeError, UnicodeDecodeError, RecursionError) as refused:
+        raise ProtocolError(f"not a JSON message: {refused}") from None
+    if not isinstance(data, dict):
+        raise ProtocolError("a message is a JSON object with a 'type'")
+    seq = data.get("seq", 0)
+    if isinstance(seq, bool) or not isinstance(seq, int) or not 0 <= seq < 2**53:
+        raise ProtocolError("'seq' must be a whole number >= 0")
+    kind = data.get("type")
+    if kind == "input":
+        move = _vector(data, "move", 3, 1.0)
+        look = _vector(data, "look", 2, MAX_LOOK_DEG)
+        return LiveInput(seq, (move[0], move[1], move[2]), (look[0], look[1]), _flag(data, "jump"),
+                         _flag(data, "sprint"), _flag(data, "crouch"))
+    if kind == "event":
+        return _event(data.get("event"), seq)
+    if kind == "end":
+        return End(seq, _flag(data, "keep"))
+    raise ProtocolError(f"unknown message type {json.dumps(kind)[:40]}; one of: input, event, end")
+
+
+def pack_frame(header: dict[str, Any], jpeg: bytes) -> bytes:
+    """A frame message: header length, header JSON, JPEG."""
+    text = json.dumps(header, separators=(",", ":")).encode()
+    return _HEADER.pack(len(text)) + text + jpeg
+
+
+def unpack_frame(message: bytes) -> tuple[dict[str, Any], bytes]:
+    """``(header, jpeg)`` of a frame message."""
+    (length,) = _HEADER.unpack_from(message)
+    header = json.loads(message[_HEADER.size:_HEADER.size + length])
+    return header, message[_HEADER.size + length:]
