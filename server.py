@@ -30,7 +30,8 @@ from graph.workers import CAN_FORK, InlineValidator, InProcessSite, ProcessSite,
 from webserver import edge
 from webserver.config import Config
 from webserver.headers import add_headers
-from webserver.keys import CONFIG, EXECUTOR, HUB, JOBS, PACKS, ROUTE_TABLE, VALIDATOR, WORKER
+from webserver.live import LiveHost
+from webserver.keys import CONFIG, EXECUTOR, HUB, JOBS, LIVE, PACKS, ROUTE_TABLE, VALIDATOR, WORKER
 from webserver.routes import ROUTES, UNDOCUMENTED
 from webserver.routes.system import add_editor
 from webserver.routing import mount
@@ -95,6 +96,7 @@ def create_app(config: Config, executor: Executor | None = None, packs: PackRepo
     app[WORKER] = Worker(app[JOBS], site, app[HUB])
     app[VALIDATOR] = (Validator(executor.registry, config.max_prompt_nodes, config.check_seconds) if isolated
                       else InlineValidator(executor.registry, config.max_prompt_nodes))
+    app[LIVE] = LiveHost(executor)
     app[ROUTE_TABLE] = ROUTES
     mount(app, [*ROUTES, *UNDOCUMENTED])
     add_editor(app)

@@ -46,6 +46,13 @@ class Executor:
         run = _Run(self, workflow, execution_plan, on_event, interrupt or Interrupt(), run_id or uuid.uuid4().hex)
         return run.execute()
 
+    def evaluate(self, workflow: Workflow, node_id: str, interrupt: Interrupt | None = None) -> tuple[Any, ...]:
+        """The output values of any node (not only an output node), running what it needs, from cache where
+        it can. Raises as ``run`` does."""
+        execution_plan = plan(workflow, self.registry, [node_id], any_node=True)
+        run = _Run(self, workflow, execution_plan, None, interrupt or Interrupt(), uuid.uuid4().hex)
+        return run.execute().values[node_id]
+
 
 class _Run:
     """The state of one run."""

@@ -90,7 +90,7 @@ class _Checker:
                 self.error(node_id, f"unknown node class {node.class_type!r}{self.registry.suggest(node.class_type)}",
                            kind="unknown_class")
 
-    def targets(self, outputs: Sequence[str] | None) -> list[str]:
+    def targets(self, outputs: Sequence[str] | None, any_node: bool = False) -> list[str]:
         if outputs is None:
             found = [i for i in self.workflow.nodes if (c := self.node_class(i)) and c.schema.output_node]
             if not found and not self.errors:
@@ -101,7 +101,7 @@ class _Checker:
             node_class = self.node_class(node_id)
             if node_id not in self.workflow.nodes:
                 self.error(None, f"requested output node {node_id!r} does not exist", kind="no_output")
-            elif node_class is not None and not node_class.schema.output_node:
+            elif node_class is not None and not node_class.schema.output_node and not any_node:
                 self.error(node_id, "was requested as an output but is not an output node", kind="no_output")
             elif node_class is not None:
                 targets.append(node_id)
@@ -246,14 +246,16 @@ class _Checker:
                 self.error(cycle[0], f"is part of a cycle: {shown}", kind="cycle")
 
 
-def plan(workflow: Workflow, registry: NodeRegistry, outputs: Sequence[str] | None = None) -> Plan:
-    """Check ``workflow`` for running ``outputs`` (default: every output node).
+def plan(workflow: Workflow, registry: NodeRegistry, outputs: Sequence[str] | None = None,
+         any_node: bool = False) -> Plan:
+    """Check ``workflow`` for running ``outputs`` (default: every output node; with ``any_node``, the
+    targets may be any nodes, for their values: a live session plays a node's LATENT).
 
     Raises ``WorkflowInvalid`` with all problems found.
     """
     checker = _Checker(workflow, registry)
     checker.check_classes()
-    targets = checker.targets(outputs)
+    targets = checker.targets(outputs, any_node)
     incoming, link_problems = checker.incoming_links()
     needed = checker.needed(targets, incoming)
     will_run = set(needed)

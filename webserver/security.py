@@ -26,8 +26,8 @@ MAX_JSON_DEPTH = jsontext.MAX_DEPTH
 MAX_NAME_PART = 255
 MAX_NAME = 1024
 STATE_CHANGING = {"POST", "PUT", "PATCH", "DELETE"}
-#: where the token may come as ``?token=``: the WebSocket, as browsers cannot give it a header
-QUERY_TOKEN_PATHS = {prefix + "/ws" for prefix in PREFIXES}
+#: where the token may come as ``?token=``: the WebSockets, as browsers cannot give them a header
+QUERY_TOKEN_PATHS = {prefix + path for prefix in PREFIXES for path in ("/ws", "/live")}
 DEFAULT_PORTS = {"http": "80", "https": "443"}
 _ERRORS: dict[int, type[web.HTTPException]] = {
     400: web.HTTPBadRequest, 401: web.HTTPUnauthorized, 403: web.HTTPForbidden, 404: web.HTTPNotFound,

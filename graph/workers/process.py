@@ -149,8 +149,20 @@ class ChildProcess:
 
 
 def _child(main: ChildMain, conn: Connection) -> None:
+    """Run ``main``, then leave at once with ``os._exit``: the exit handlers and finalizers a fork inherits are
+    the server's, not the child's to run."""
     _detach(conn)
-    main(conn)
+    code = 0
+    try:
+        main(conn)
+    except BaseException:
+        log.exception("%s failed", multiprocessing.current_process().name)
+        code = 1
+    finally:
+        for stream in (sys.stdout, sys.stderr):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        os._exit(code)
 
 
 def _detach(conn: Connection) -> None:

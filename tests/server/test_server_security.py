@@ -146,13 +146,14 @@ async def test_every_route_needs_the_token(make_app, tmp_path):
 
 @run_async
 async def test_the_query_token_opens_only_the_websocket(make_app):
-    """Browsers cannot give a WebSocket a header, so /ws takes ?token=; nothing else does (a token in a
-    URL ends up in histories, Referers and logs)."""
+    """Browsers cannot give a WebSocket a header, so the sockets (/ws, /live) take ?token=; nothing else
+    does (a token in a URL ends up in histories, Referers and logs)."""
     async with serve(make_app(token="s3cret")) as client:
         for prefix in PREFIXES:
             assert await ws_status(client, f"{prefix}/ws?token=s3cret") == 101
+            assert await ws_status(client, f"{prefix}/live?token=s3cret") == 101
             for method, path, _, _ in [*server.ROUTES, ("GET", "/openapi.json", None, "")]:
-                if path != "/ws":
+                if path not in ("/ws", "/live"):
                     got = await status_of(client, method, prefix + concrete(path), params={"token": "s3cret"},
                                           json={"prompt": hello()})
                     assert got == 401, (method, path, got)

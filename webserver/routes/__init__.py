@@ -4,8 +4,8 @@
 
 from __future__ import annotations
 
-from webserver.routes import files, prompts, system, userdata, websocket
+from webserver.routes import files, live, prompts, system, userdata, websocket
 
-ROUTES = [*prompts.ROUTES, *files.ROUTES, *userdata.ROUTES, *system.ROUTES, *websocket.ROUTES]
+ROUTES = [*prompts.ROUTES, *files.ROUTES, *userdata.ROUTES, *system.ROUTES, *websocket.ROUTES, *live.ROUTES]
 #: mounted beside ROUTES, not documented (patterns OpenAPI cannot express)
 UNDOCUMENTED = [system.NESTED_EXTENSION_FILES]

@@ -1,0 +1,107 @@
+"""``GET /live``: a real session over a real socket — frames arrive with their headers, holding W moves the
+camera, an event is taken or refused, bad messages get an error and nothing else, ending gives the recording,
+and a closed socket ends the session's process."""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import json
+from typing import Any
+
+from aiohttp import WSMsgType
+from serverkit import ROOT, run_async, serve
+
+from live import unpack_frame
+from webserver.keys import LIVE
+
+WANDER = json.loads((ROOT / "workflows" / "wander.json").read_text())
+
+
+def start_message(size: tuple[int, int] = (160, 90)) -> dict[str, Any]:
+    workflow = copy.deepcopy(WANDER)
+    workflow["nodes"]["2"]["inputs"].update(duration=4.0, fps=10)
+    return {"type": "start", "prompt": workflow, "node": "2", "size": list(size)}
+
+
+async def next_json(ws: Any) -> dict[str, Any]:
+    while True:
+        message = await ws.receive(timeout=30)
+        if message.type == WSMsgType.TEXT:
+            return json.loads(message.data)  # type: ignore[no-any-return]
+        assert message.type == WSMsgType.BINARY, message
+
+
+async def next_frame(ws: Any) -> dict[str, Any]:
+    while True:
+        message = await ws.receive(timeout=30)
+        assert message.type in (WSMsgType.BINARY, WSMsgType.TEXT), message
+        if message.type == WSMsgType.BINARY:
+            header, jpeg = unpack_frame(message.data)
+            assert jpeg[:2] == b"\xff\xd8"
+            return header
+
+
+@run_async
+async def test_a_live_session_plays_moves_takes_events_and_ends_with_its_recording(make_app):
+    app = make_app()
+    async with serve(app) as client:
+        ws = await client.ws_connect("/live")
+        hello = await next_json(ws)
+        assert hello == {"type": "hello", "max_size": [1280, 720], "sessions": 0, "max_sessions": 2}
+        await ws.send_json(start_message())
+        ready = await next_json(ws)
+        assert ready["type"] == "ready" and ready["fps"] == 10 and ready["size"] == [160, 90], ready
+        first = await next_frame(ws)
+        await ws.send_json({"type": "input", "seq": 1, "move": [1, 0, 0]})
+        header = await next_frame(ws)
+        while header["input_seq"] < 1:
+            header = await next_frame(ws)
+        for _ in range(8):
+            header = await next_frame(ws)
+        assert header["frame"] > first["frame"] and header["time"] > first["time"]
+        assert abs(header["pose"][0] - first["pose"][0]) + abs(header["pose"][1] - first["pose"][1]) > 0.5
+        await ws.send_json({"type": "input", "move": [3, 0, 0]})
+        assert "'move[0]' = 3 must be within [-1, 1]" in (await next_json(ws))["message"]
+        await ws.send_json({"type": "event", "seq": 2, "event": {"type": "PlotEvent", "kind": "weather",
+                                                                "value": "rain"}})
+        for _ in range(3):  # the event applies at the next frame
+            await next_frame(ws)
+        await ws.send_json({"type": "end", "seq": 3, "keep": True})
+        recording = await next_json(ws)
+        while recording["type"] != "recording":
+            recording = await next_json(ws)
+        assert len(recording["actions"]) >= 10 and recording["actions"][-1]["move"][0] == 1.0
+        assert [edit["type"] for edit in recording["edits"]] == ["PlotEvent"]
+        assert (await ws.receive(timeout=10)).type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.CLOSING)
+
+
+@run_async
+async def test_a_start_that_cannot_play_is_refused_with_a_reason(make_app):
+    async with serve(make_app()) as client:
+        ws = await client.ws_connect("/live")
+        await next_json(ws)  # hello
+        await ws.send_json({**start_message(), "node": "3"})  # RenderVideo: a VIDEO, not a LATENT
+        error = await next_json(ws)
+        assert error == {"type": "error", "message": "node 3 (RenderVideo) has no LATENT output to play"}
+        ws = await client.ws_connect("/live")
+        await next_json(ws)
+        await ws.send_json({**start_message(), "size": [4000, 90]})
+        assert "'size' must be" in (await next_json(ws))["message"]
+
+
+@run_async
+async def test_closing_the_socket_ends_the_sessions_process(make_app):
+    app = make_app()
+    async with serve(app) as client:
+        ws = await client.ws_connect("/live")
+        await next_json(ws)
+        await ws.send_json(start_message())
+        assert (await next_json(ws))["type"] == "ready"
+        await next_frame(ws)
+        await ws.close()
+        for _ in range(100):
+            if app[LIVE].sessions == 0:
+                break
+            await asyncio.sleep(0.05)
+        assert app[LIVE].sessions == 0
