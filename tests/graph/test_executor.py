@@ -813,3 +813,13 @@ def test_output_of_unstorable_dtype_stays_in_memory(executor: Executor) -> None:
     result = executor.run(workflow)
     assert result.executed == ["c", "out"]
     assert executor.run(workflow).executed == []
+
+
+def test_evaluate_gives_any_nodes_values_and_runs_only_what_it_needs(registry: NodeRegistry, tmp_path: Path) -> None:
+    executor = make_executor(registry, Paths.under(tmp_path), disk=False)
+    workflow = chain(6)
+    assert executor.evaluate(workflow, "3") == (4,)  # 1, then +1 three times; "4" and the preview never run
+    result = executor.run(workflow)
+    assert result.cached == ["3"] and result.executed == ["4", "5"]  # "3" (and so its ancestry) from cache
+    with pytest.raises(graph.WorkflowInvalid, match="requested output node 'nope' does not exist"):
+        executor.evaluate(workflow, "nope")
