@@ -21,7 +21,9 @@ from world.contract import Rollout
 from world.edits import Edit
 from world.store import Store
 
-from .protocol import Event, LiveInput
+from media.image import encode_jpeg
+
+from .protocol import Event, LiveInput, pack_frame
 
 
 @dataclass(frozen=True)
@@ -35,6 +37,10 @@ class LiveFrame:
     def header(self) -> dict[str, Any]:
         return {"frame": self.frame, "time": round(self.time, 4), "pose": [round(v, 4) for v in self.pose],
                 "input_seq": self.input_seq}
+
+    def message(self, quality: int = 80) -> bytes:
+        """The frame as a socket message: its header and the picture as JPEG (``protocol.pack_frame``)."""
+        return pack_frame(self.header(), encode_jpeg(self.pixels, quality))
 
 
 @dataclass

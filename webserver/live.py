@@ -28,8 +28,7 @@ from aiohttp import WSMsgType, web
 from graph import LATENT, Executor, Workflow, WorkflowError
 from graph.workers import describe_exit
 from graph.workers.process import ChildProcess
-from live import End, LiveFrame, LiveInput, LiveSession, ProtocolError, pack_frame, parse_message
-from media.image import encode_jpeg
+from live import End, LiveFrame, LiveInput, LiveSession, ProtocolError, parse_message
 
 log = logging.getLogger("worldgraph.live")
 MAX_SIZE = (1280, 720)
@@ -75,7 +74,7 @@ def _note(conn: Connection, kind: str, **data: Any) -> None:
 
 
 def _frame(conn: Connection, shown: LiveFrame) -> None:
-    conn.send_bytes(FRAME + pack_frame(shown.header(), encode_jpeg(shown.pixels)))
+    conn.send_bytes(FRAME + shown.message())
 
 
 def play(executor: Executor, start: LiveStart, conn: Connection, idle_seconds: float) -> None:

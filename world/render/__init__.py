@@ -1,12 +1,20 @@
 """Rendering a world state to uint8 frames: terrain and sky, then sprites, then weather.
 
 The kernels are numba-compiled (``cache=True``: the first process compiles for a few seconds,
-later ones load the compiled code).
+later ones load the compiled code). Their parallel loops run on a fork-safe threading layer (unless
+``NUMBA_THREADING_LAYER`` says otherwise): the server forks its workers and live sessions, and numba's
+OpenMP layer kills a forked child that renders after its parent did.
 """
 
 from __future__ import annotations
 
 import math
+import os
+
+import numba
+
+if "NUMBA_THREADING_LAYER" not in os.environ:
+    numba.config.THREADING_LAYER = "forksafe"  # type: ignore[attr-defined]
 from dataclasses import dataclass
 
 import numpy as np
