@@ -13,6 +13,7 @@ import numpy as np
 
 from ..noise import spectral_noise
 from ..objects import Objects, wrap_delta
+from ..stages import stage
 from ..terrain import CELL_M, Terrain
 from .effects import precipitation
 from .lighting import FOG_DENSITY, SUN
@@ -80,17 +81,20 @@ class Renderer:
         frame = out if out is not None else np.empty((height, width, 3), dtype=np.uint8)
         depth = np.empty((height, width), dtype=np.float32)
         t = self.terrain
-        render_terrain(frame, depth, t.heights, t.colors, t.gradients, self.clouds, camera.as_array(), env, CELL_M,
-                       TERRAIN_FAR_M)
-        tables = [self._object_table(self.objects, self._nearby(camera), camera, env, size, hidden)]
-        if extra is not None and len(extra):
-            tables.append(self._object_table(extra, np.arange(len(extra)), camera, env, size, None))
-        if actors is not None and actors.x.shape[0]:
-            tables.append(self._actor_table(actors, camera, env, size))
-        table = np.concatenate(tables) if len(tables) > 1 else tables[0]
-        if table.shape[0]:
-            draw_sprites(frame, depth, table, env, self.atlas, 16)
-        precipitation(frame, env, frame_index, self.seed)
+        with stage("terrain"):
+            render_terrain(frame, depth, t.heights, t.colors, t.gradients, self.clouds, camera.as_array(), env,
+                           CELL_M, TERRAIN_FAR_M)
+        with stage("sprites"):
+            tables = [self._object_table(self.objects, self._nearby(camera), camera, env, size, hidden)]
+            if extra is not None and len(extra):
+                tables.append(self._object_table(extra, np.arange(len(extra)), camera, env, size, None))
+            if actors is not None and actors.x.shape[0]:
+                tables.append(self._actor_table(actors, camera, env, size))
+            table = np.concatenate(tables) if len(tables) > 1 else tables[0]
+            if table.shape[0]:
+                draw_sprites(frame, depth, table, env, self.atlas, 16)
+        with stage("effects"):
+            precipitation(frame, env, frame_index, self.seed)
         return frame
 
     def _nearby(self, camera: Camera) -> np.ndarray:
