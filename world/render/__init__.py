@@ -19,7 +19,7 @@ from .effects import precipitation
 from .lighting import FOG_DENSITY, SUN
 from .sprites_kernel import (BASE, COLUMNS, DEPTH, FACING, FOG, HALF_W, HEIGHT_M, KIND, PHASE, PIX_H, PROFILE, SIDE,
                              SX, TINT, VARIANT, WIDTH_M, build_atlas, draw_sprites, palette_for)
-from .terrain_kernel import render_terrain
+from .terrain_kernel import height_bounds, render_terrain
 
 TERRAIN_FAR_M = 1800.0
 SPRITE_FAR_M = 320.0
@@ -67,6 +67,7 @@ class Renderer:
         self.terrain = terrain
         self.objects = objects
         self.atlas = build_atlas(palette_for(biome), 1.0 if biome == "tundra" else 0.0)
+        self.bounds = height_bounds(terrain.heights)
         self.seed = seed
         rng = np.random.default_rng([seed, 9])
         self.clouds = (spectral_noise(rng, 256, 1.25, low_cut=2.0) * 0.5 + 0.5).astype(np.float32)
@@ -82,8 +83,8 @@ class Renderer:
         depth = np.empty((height, width), dtype=np.float32)
         t = self.terrain
         with stage("terrain"):
-            render_terrain(frame, depth, t.heights, t.colors, t.gradients, self.clouds, camera.as_array(), env,
-                           CELL_M, TERRAIN_FAR_M)
+            render_terrain(frame, depth, t.heights, t.colors, t.gradients, self.bounds, self.clouds,
+                           camera.as_array(), env, CELL_M, TERRAIN_FAR_M)
         with stage("sprites"):
             tables = [self._object_table(self.objects, self._nearby(camera), camera, env, size, hidden)]
             if extra is not None and len(extra):
