@@ -93,7 +93,8 @@ class Renderer:
                 tables.append(self._actor_table(actors, camera, env, size))
             table = np.concatenate(tables) if len(tables) > 1 else tables[0]
             if table.shape[0]:
-                draw_sprites(frame, depth, table, env, self.atlas, 16)
+                near_first = table[np.argsort(table[:, DEPTH], kind="stable")]
+                draw_sprites(frame, depth, near_first, env, self.atlas, 16)
         with stage("effects"):
             precipitation(frame, env, frame_index, self.seed)
         return frame
