@@ -24,6 +24,7 @@ from .edits import Edit, InsertCharacter
 from .simulation import (Clock, FrameView, SimState, added_objects, advance, initial_state, state_from_json,
                          state_to_json, view)
 from .spec import WorldSpec
+from .stages import stage
 from .store import Store
 from .world import World, load_world
 
@@ -159,9 +160,10 @@ class Timeline:
             start, stop = self.segment_range(j)
             edits = self.edits_between(start, stop)
             views = []
-            for frame in range(start, stop):
-                state = advance(world, self.clock, state, self.actions, edits.get(frame, []))
-                views.append(view(world, self.clock, state))
+            with stage("simulation"):
+                for frame in range(start, stop):
+                    state = advance(world, self.clock, state, self.actions, edits.get(frame, []))
+                    views.append(view(world, self.clock, state))
             record = SegmentRecord(tuple(views), state)
             store.put(f"world/segment/{hashes[j]}", record, tier="memory")
         assert record is not None  # the loop ran at least for segment k
@@ -186,8 +188,9 @@ class Timeline:
     def step(self, state: SimState, actions: ActionTrack, edits: Sequence[Edit], store: Store) -> SimState:
         """One frame per action after ``state``; ``edits`` apply on the first of them."""
         world = self.world(store)
-        for i in range(len(actions)):
-            state = advance(world, self.clock, state, actions.slice(i, i + 1), list(edits) if i == 0 else [])
+        with stage("simulation"):
+            for i in range(len(actions)):
+                state = advance(world, self.clock, state, actions.slice(i, i + 1), list(edits) if i == 0 else [])
         return state
 
     def save_state(self, state: SimState) -> dict[str, np.ndarray]:

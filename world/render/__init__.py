@@ -21,12 +21,13 @@ import numpy as np
 
 from ..noise import spectral_noise
 from ..objects import Objects, wrap_delta
+from ..stages import stage
 from ..terrain import CELL_M, Terrain
 from .effects import precipitation
 from .lighting import FOG_DENSITY, SUN
 from .sprites_kernel import (BASE, COLUMNS, DEPTH, FACING, FOG, HALF_W, HEIGHT_M, KIND, PHASE, PIX_H, PROFILE, SIDE,
                              SX, TINT, VARIANT, WIDTH_M, build_atlas, draw_sprites, palette_for)
-from .terrain_kernel import render_terrain
+from .terrain_kernel import height_bounds, render_terrain
 
 TERRAIN_FAR_M = 1800.0
 SPRITE_FAR_M = 320.0
@@ -74,6 +75,7 @@ class Renderer:
         self.terrain = terrain
         self.objects = objects
         self.atlas = build_atlas(palette_for(biome), 1.0 if biome == "tundra" else 0.0)
+        self.bounds = height_bounds(terrain.heights)
         self.seed = seed
         rng = np.random.default_rng([seed, 9])
         self.clouds = (spectral_noise(rng, 256, 1.25, low_cut=2.0) * 0.5 + 0.5).astype(np.float32)
@@ -88,17 +90,21 @@ class Renderer:
         frame = out if out is not None else np.empty((height, width, 3), dtype=np.uint8)
         depth = np.empty((height, width), dtype=np.float32)
         t = self.terrain
-        render_terrain(frame, depth, t.heights, t.colors, t.gradients, self.clouds, camera.as_array(), env, CELL_M,
-                       TERRAIN_FAR_M)
-        tables = [self._object_table(self.objects, self._nearby(camera), camera, env, size, hidden)]
-        if extra is not None and len(extra):
-            tables.append(self._object_table(extra, np.arange(len(extra)), camera, env, size, None))
-        if actors is not None and actors.x.shape[0]:
-            tables.append(self._actor_table(actors, camera, env, size))
-        table = np.concatenate(tables) if len(tables) > 1 else tables[0]
-        if table.shape[0]:
-            draw_sprites(frame, depth, table, env, self.atlas, 16)
-        precipitation(frame, env, frame_index, self.seed)
+        with stage("terrain"):
+            render_terrain(frame, depth, t.heights, t.colors, t.gradients, self.bounds, self.clouds,
+                           camera.as_array(), env, CELL_M, TERRAIN_FAR_M)
+        with stage("sprites"):
+            tables = [self._object_table(self.objects, self._nearby(camera), camera, env, size, hidden)]
+            if extra is not None and len(extra):
+                tables.append(self._object_table(extra, np.arange(len(extra)), camera, env, size, None))
+            if actors is not None and actors.x.shape[0]:
+                tables.append(self._actor_table(actors, camera, env, size))
+            table = np.concatenate(tables) if len(tables) > 1 else tables[0]
+            if table.shape[0]:
+                near_first = table[np.argsort(table[:, DEPTH], kind="stable")]
+                draw_sprites(frame, depth, near_first, env, self.atlas, 16)
+        with stage("effects"):
+            precipitation(frame, env, frame_index, self.seed)
         return frame
 
     def _nearby(self, camera: Camera) -> np.ndarray:

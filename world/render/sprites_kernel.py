@@ -297,6 +297,11 @@ def _coverage(atlas, kind, variant, tu, tv):  # type: ignore[no-untyped-def]
 
 @njit(parallel=True, cache=True, fastmath=True, nogil=True)
 def draw_sprites(frame, depth, table, env, atlas, bands):  # type: ignore[no-untyped-def]
+    """Draw the sprites of ``table`` over ``frame`` where they are nearer than ``depth``.
+
+    Any order gives the same frame (the nearest sprite wins a pixel, the first drawn of equal
+    depths); near to far is fastest, as hidden pixels then fail the depth test before shading.
+    """
     height, width = frame.shape[0], frame.shape[1]
     count = table.shape[0]
     for band in prange(bands):
@@ -320,12 +325,12 @@ def draw_sprites(frame, depth, table, env, atlas, bands):  # type: ignore[no-unt
             fog = table[s, FOG]
             side = table[s, SIDE]
             tint = 0.8 + 0.4 * table[s, TINT]
-            for px in range(max(left, x_lo), min(right, x_hi)):
-                u = (px + 0.5 - sx) / half
-                for py in range(top, bottom):
+            for py in range(top, bottom):
+                v = (base - py - 0.5) / pix_h
+                for px in range(max(left, x_lo), min(right, x_hi)):
                     if depth[py, px] <= dep:
                         continue
-                    v = (base - py - 0.5) / pix_h
+                    u = (px + 0.5 - sx) / half
                     emissive = False
                     if kind >= HIKER:
                         covered, emissive = _character(kind, u * table[s, WIDTH_M] * 0.5, v * table[s, HEIGHT_M],

@@ -20,6 +20,26 @@ from .lighting import (AMBIENT, CLOUDS, FOG_DENSITY, FOG_RGB, HORIZON, MOON, SKY
 SKY_DEPTH = np.float32(1e9)
 
 
+def height_bounds(heights: tuple[np.ndarray, ...]) -> np.ndarray:
+    """The highest terrain any mip level can show in each tile and the 8 tiles around it (float32).
+
+    A tile is one cell of the coarsest level. A ray skips the tiles whose bound cannot rise above
+    what is already drawn in its column; the neighbours cover samples near a tile's edge, whose
+    bilinear footprint reaches into the next tile.
+    """
+    tile_cells = 2 ** (len(heights) - 1)
+    tiles = heights[0].shape[0] // tile_cells
+    bound = np.full((tiles, tiles), -np.inf, dtype=np.float32)
+    for level, field in enumerate(heights):
+        block = tile_cells >> level
+        bound = np.maximum(bound, field.reshape(tiles, block, tiles, block).max(axis=(1, 3)))
+    around = bound.copy()
+    for shift_y in (-1, 0, 1):
+        for shift_x in (-1, 0, 1):
+            around = np.maximum(around, np.roll(bound, (shift_y, shift_x), axis=(0, 1)))
+    return around
+
+
 @njit(cache=True, fastmath=True, inline="always")
 def _corners(n, fx, fy):  # type: ignore[no-untyped-def]
     """The four cells around (fx, fy) on a periodic power-of-two grid, and the blend weights."""
@@ -60,7 +80,7 @@ def _hash(ix, iy):  # type: ignore[no-untyped-def]
     return (h & 0xFFFF) * (1.0 / 65535.0)
 
 
-@njit(cache=True, fastmath=True)
+@njit(cache=True, fastmath=True, inline="always")  # a call per pixel costs more than its body
 def value_noise(x, y):  # type: ignore[no-untyped-def]
     """Smooth noise in [0, 1] on a unit lattice (ground detail up close)."""
     ix = math.floor(x)
@@ -74,13 +94,41 @@ def value_noise(x, y):  # type: ignore[no-untyped-def]
     return top * (1 - ty) + bottom * ty
 
 
+@njit(cache=True, fastmath=True, inline="always")
+def _tile_hidden(bounds, tile_m, mask, cx, cy, cz, dx, dy, cos_d, d, far, water_level, horizon, focal, drawn):  # type: ignore[no-untyped-def]
+    """Whether no terrain in the bound tile the ray is in at distance ``d`` can reach above row
+    ``drawn``, and the distance where the ray leaves that tile."""
+    px = cx + dx * d
+    py = cy + dy * d
+    tx = math.floor(px / tile_m)
+    ty = math.floor(py / tile_m)
+    exit_x = ((tx + 1.0) * tile_m - px) / dx if dx > 0 else ((tx * tile_m - px) / dx if dx < 0 else far)
+    exit_y = ((ty + 1.0) * tile_m - py) / dy if dy > 0 else ((ty * tile_m - py) / dy if dy < 0 else far)
+    end = d + min(exit_x, exit_y)
+    peak = max(bounds[int(ty) & mask, int(tx) & mask], water_level)
+    # the peak is drawn highest on screen at the near end of the tile if it rises above the eye, else at the far end
+    z = (d if peak > cz else min(end, far)) * cos_d
+    return horizon + (cz - peak) * focal / z >= drawn, end
+
+
 @njit(cache=True, fastmath=True)
-def sky_color(env, clouds, dx, dy, dz, out):  # type: ignore[no-untyped-def]
-    """Colour of the sky in unit direction (dx, dy, dz)."""
-    up = max(dz, 0.0)
-    t = up**0.55
+def sky_rows(env, row_sin, rows):  # type: ignore[no-untyped-def]
+    """What the sky's colour takes from elevation alone, once per screen row (``row_sin``: sine of
+    each row's elevation) into ``rows`` [H, 5]: the gradient colour, cloud reach and cloud fade."""
+    for y in range(row_sin.shape[0]):
+        dz = row_sin[y]
+        t = max(dz, 0.0) ** 0.55
+        for c in range(3):
+            rows[y, c] = env[HORIZON + c] * (1 - t) + env[ZENITH + c] * t
+        rows[y, 3] = 1.0 / dz if dz > 0.015 else 0.0
+        rows[y, 4] = min(dz * 6.0, 1.0)
+
+
+@njit(cache=True, fastmath=True, inline="always")  # a call per pixel costs more than its body
+def sky_color(env, clouds, dx, dy, dz, row, out):  # type: ignore[no-untyped-def]
+    """Colour of the sky in unit direction (dx, dy, dz); ``row`` is its row of ``sky_rows``."""
     for c in range(3):
-        out[c] = env[HORIZON + c] * (1 - t) + env[ZENITH + c] * t
+        out[c] = row[c]
     sun_dot = dx * env[SUN] + dy * env[SUN + 1] + dz * env[SUN + 2]
     if sun_dot > 0:
         glow = sun_dot**8 * 0.25 + sun_dot**64 * 0.6
@@ -92,12 +140,12 @@ def sky_color(env, clouds, dx, dy, dz, out):  # type: ignore[no-untyped-def]
         for c in range(3):
             out[c] += 0.8 * env[STARS]
     if dz > 0.015:
-        reach = 1.0 / dz
+        reach = row[3]
         u = dx * reach * 0.35 + env[SKY_TIME_S] * 0.004
         v = dy * reach * 0.35 + env[SKY_TIME_S] * 0.0015
         density = sample(clouds, u * 64.0, v * 64.0)
         cover = env[CLOUDS]
-        amount = min(max((density - (1.0 - cover) * 0.9) * 2.2, 0.0), 1.0) * min(dz * 6.0, 1.0)
+        amount = min(max((density - (1.0 - cover) * 0.9) * 2.2, 0.0), 1.0) * row[4]
         lit = 0.55 + 0.45 * max(sun_dot, 0.0)
         for c in range(3):
             cloud = (env[AMBIENT + c] * 1.4 + env[SUN_RGB + c] * 0.55 * lit) * (1.0 - 0.35 * cover)
@@ -111,11 +159,11 @@ def sky_color(env, clouds, dx, dy, dz, out):  # type: ignore[no-untyped-def]
 
 
 @njit(parallel=True, cache=True, fastmath=True, nogil=True)
-def render_terrain(frame, depth, heights, colors, gradients, clouds, cam, env, cell0, far):  # type: ignore[no-untyped-def]
+def render_terrain(frame, depth, heights, colors, gradients, bounds, clouds, cam, env, cell0, far):  # type: ignore[no-untyped-def]
     """Draw terrain, water and sky into ``frame`` (uint8 [H,W,3]) and ``depth`` (float32 [H,W]).
 
     ``cam`` = (x, y, z, yaw, pitch, fov_degrees); ``heights``, ``colors``, ``gradients`` are mip
-    tuples; ``clouds`` a periodic float32 noise tile.
+    tuples; ``bounds`` the ``height_bounds`` of ``heights``; ``clouds`` a periodic float32 noise tile.
     """
     height, width = frame.shape[0], frame.shape[1]
     cx, cy, cz, yaw, pitch, fov = cam[0], cam[1], cam[2], cam[3], cam[4], cam[5]
@@ -128,8 +176,12 @@ def render_terrain(frame, depth, heights, colors, gradients, clouds, cam, env, c
         elevation = math.atan((horizon - y - 0.5) / focal)
         row_sin[y] = math.sin(elevation)
         row_cos[y] = math.cos(elevation)
+    sky_by_row = np.empty((height, 5), dtype=np.float32)
+    sky_rows(env, row_sin, sky_by_row)
     water_level = env[WATER_LEVEL]
     density = env[FOG_DENSITY]
+    tile_m = cell0 * (heights[0].shape[0] // bounds.shape[0])
+    tile_mask = bounds.shape[0] - 1
     for i in prange(width):
         offset = (width * 0.5 - i - 0.5) / focal
         angle = yaw + math.atan(offset)
@@ -146,10 +198,18 @@ def render_terrain(frame, depth, heights, colors, gradients, clouds, cam, env, c
         drawn = height  # rows [drawn, height) are done
         first = True
         d = 0.3
+        level = 0  # the mip level and its cell size grow with the step
+        span = cell0
+        tile_end = -1.0  # where the ray leaves the bound tile it is in
+        hidden = False  # no terrain before tile_end can rise above row `drawn`
         while d < far and drawn > 0:
             step = 0.02 + d * 0.008
-            level = 0
-            span = cell0
+            if d >= tile_end:
+                hidden, tile_end = _tile_hidden(bounds, tile_m, tile_mask, cx, cy, cz, dx, dy, cos_d, d, far,
+                                                water_level, horizon, focal, drawn)
+            if hidden:
+                d += step
+                continue
             while level < levels - 1 and step > span * 1.5:
                 level += 1
                 span *= 2.0
@@ -210,13 +270,14 @@ def render_terrain(frame, depth, heights, colors, gradients, clouds, cam, env, c
                 for c in range(3):
                     last[c] = col[c]
                 drawn = y_top
+                tile_end = -1.0  # with less left to draw, the rest of the tile may be hidden now
             d += step
         for y in range(drawn):
             if row_sin[y] < 0:
                 for c in range(3):
                     col[c] = fog[c]
             else:
-                sky_color(env, clouds, dx * row_cos[y], dy * row_cos[y], row_sin[y], col)
+                sky_color(env, clouds, dx * row_cos[y], dy * row_cos[y], row_sin[y], sky_by_row[y], col)
             for c in range(3):
                 value = col[c] * 255.0
                 frame[y, i, c] = 255 if value > 255.0 else (0 if value < 0.0 else np.uint8(value))
