@@ -70,7 +70,10 @@ def parse_entry(name: str, entry: Any, optional: bool = False) -> Input:
     if isinstance(head, (list, tuple)):
         type_name, choices = COMBO, tuple(head)
     elif head == COMBO:
-        type_name, choices = COMBO, tuple(options.get("options") or ())
+        listed = options.get("options") or ()
+        if not isinstance(listed, (list, tuple)):
+            raise ComfyContractError(f"{where}: option 'options' must be a list of choices, not {listed!r:.60}")
+        type_name, choices = COMBO, tuple(listed)
     else:
         type_name = type_name_of(head, where)
     if type_name == COMBO and not choices:

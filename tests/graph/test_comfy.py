@@ -11,7 +11,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 import graph
@@ -222,6 +222,7 @@ entries = st.one_of(st.tuples(heads), st.tuples(heads, options), st.tuples(heads
 
 
 @given(entry=entries, optional=st.booleans())
+@example(entry=("COMBO", {"options": 3}), optional=False)  # once a TypeError
 def test_any_entry_parses_or_is_refused_with_a_contract_error(entry: Any, optional: bool) -> None:
     try:
         spec = parse_entry("x", entry, optional)
