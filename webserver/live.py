@@ -25,7 +25,7 @@ from typing import Any
 
 from aiohttp import WSMsgType, web
 
-from graph import LATENT, Executor, Workflow, WorkflowError
+from graph import LATENT, Executor, Workflow, WorkflowError, jsontext
 from graph.workers import describe_exit
 from graph.workers.process import ChildProcess
 from live import End, LiveFrame, LiveInput, LiveSession, ProtocolError, parse_message
@@ -48,9 +48,9 @@ class LiveStart:
     @classmethod
     def parse(cls, text: str) -> LiveStart:
         try:
-            data = json.loads(text)
-        except (json.JSONDecodeError, RecursionError) as refused:
-            raise LiveRefused(f"the start message is not JSON: {refused}") from None
+            data = jsontext.loads(text)
+        except jsontext.JsonRefused as refused:
+            raise LiveRefused(f"the start message is refused: {refused}") from None
         if not isinstance(data, dict) or data.get("type") != "start":
             raise LiveRefused("the first message must be {\"type\": \"start\", \"prompt\": ..., \"node\": ...}")
         size = data.get("size", [854, 480])

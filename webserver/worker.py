@@ -16,6 +16,7 @@ from graph import (Event, NodeCached, NodeDone, NodeFailed, NodeProgress, NodeSt
                    RunStarted)
 from graph.jobs import ERROR, MAX_ATTEMPTS, Job, JobStore, poison_result
 from graph.workers import JobOutcome, JobRequest, JobSite
+from graph.workers.job import failed_outside_nodes
 from webserver import protocol
 
 log = logging.getLogger("worldgraph.server")
@@ -108,8 +109,7 @@ class Worker:
                 outcome = self.site.run(JobRequest(job.id, job.workflow, job.outputs), EventForwarder(self, job))
             except Exception as error:  # a broken site or payload must not stop the queue
                 log.exception("job %s failed outside its nodes", job.id)
-                outcome = JobOutcome(ERROR, {"error": {"message": f"{type(error).__name__}: {error}"},
-                                             "outputs": {}})
+                outcome = failed_outside_nodes(error)
             self.settle(job, outcome)
             self.current = None
             with self._ended_changed:

@@ -53,6 +53,11 @@ class _UiCollector:
         self.sink(event)
 
 
+def failed_outside_nodes(error: Exception) -> JobOutcome:
+    """The outcome of a job that failed in no node (a broken payload or site): the error's type and text."""
+    return JobOutcome(ERROR, {"error": {"message": f"{type(error).__name__}: {error}"}, "outputs": {}})
+
+
 def not_run() -> JobOutcome:
     """The outcome of a job its site was closed before it began."""
     return JobOutcome(INTERRUPTED, {"node_id": None, "executed": [], "outputs": {}}, ran=False)

@@ -18,7 +18,7 @@ import signal
 import stat
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from multiprocessing.connection import Connection
 from typing import Any
 import contextlib
@@ -49,6 +49,18 @@ class SharedFlag:
 
     def is_set(self) -> bool:
         return bool(self._value.value)
+
+
+def requests(conn: Connection) -> Iterator[Any]:
+    """In a child: each request the parent sends, until it sends None or goes away."""
+    while True:
+        try:
+            request = conn.recv()
+        except (EOFError, OSError):
+            return
+        if request is None:
+            return
+        yield request
 
 
 def describe_exit(exitcode: int | None) -> str:

@@ -25,8 +25,8 @@ from ..events import (Event, EventSink, Interrupt, NodeDone, NodeFailed, NodeSta
                       RunResult)
 from ..executor import Executor
 from ..jobs import ERROR, INTERRUPTED
-from .job import JobOutcome, JobRequest, not_run, run_job
-from .process import ChildProcess, SharedFlag, describe_exit
+from .job import JobOutcome, JobRequest, failed_outside_nodes, not_run, run_job
+from .process import ChildProcess, SharedFlag, describe_exit, requests
 
 log = logging.getLogger("worldgraph.workers")
 _TICK = 0.1  # seconds between looks at the worker while a job runs
@@ -121,20 +121,13 @@ class ProcessSite:
     def _serve(self, conn: Connection) -> None:
         """The worker's loop: run each request sent until the parent sends None or goes away."""
         interrupt = Interrupt(self.flag)
-        while True:
-            try:
-                request = conn.recv()
-            except (EOFError, OSError):
-                return
-            if request is None:
-                return
+        for request in requests(conn):
             sink = _PipeSink(conn)
             try:
                 outcome = run_job(self.executor, request, sink, interrupt)
             except Exception as error:  # outside any node: the job's error, the worker lives on
                 log.exception("job %s failed outside its nodes", request.job_id)
-                outcome = JobOutcome(ERROR, {"error": {"message": f"{type(error).__name__}: {error}"},
-                                             "outputs": {}})
+                outcome = failed_outside_nodes(error)
             sink.send(("outcome", outcome))
 
 

@@ -20,7 +20,7 @@ from ..errors import WorkflowError
 from ..registry import NodeRegistry
 from ..validation import plan
 from ..workflow import Workflow
-from .process import ChildProcess, describe_exit
+from .process import ChildProcess, describe_exit, requests
 
 log = logging.getLogger("worldgraph.workers")
 
@@ -130,13 +130,7 @@ class Validator:
         raise PromptRefused(f"checking the prompt {cause}")
 
     def _serve(self, conn: Connection) -> None:
-        while True:
-            try:
-                text = conn.recv()
-            except (EOFError, OSError):
-                return
-            if text is None:
-                return
+        for text in requests(conn):
             try:
                 answer: tuple[str, Any] = ("ok", check_prompt(self.registry, text, self.max_nodes))
             except (PromptRefused, WorkflowError) as refused:
