@@ -17,6 +17,7 @@ JPEG. A refused message is answered ``{"type": "error", "seq": ..., "message": .
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import math
 import struct
@@ -104,12 +105,27 @@ def _event(data: Any, seq: int) -> Event:
     if unknown:
         raise ProtocolError(f"event {kind.__name__} has no field {unknown[0]!r}; its fields: "
                             f"{', '.join(sorted(known))}")
-    event = Event(seq, kind, fields)
+    event = Event(seq, kind, {name: _typed(kind, name, value) for name, value in fields.items()})
     try:
         event.at(0)  # the edit checks its own fields
     except TypeError as refused:
         raise ProtocolError(f"event {kind.__name__}: {refused}") from None
     return event
+
+
+def _typed(kind: type[Edit], name: str, value: Any) -> Any:
+    """An event field as its edit declares it (a whole number given for a float is that float, so the edit
+    is the one its Director node makes, hashed the same)."""
+    declared = {f.name: f.type for f in dataclasses.fields(kind)}[name]
+    if declared == "float":
+        return _number(value, name, -1e9, 1e9)
+    if declared == "int":
+        if isinstance(value, bool) or not isinstance(value, int | float) or value != int(value) or abs(value) > 2**31:
+            raise ProtocolError(f"event {kind.__name__}: '{name}' must be a whole number, not {json.dumps(value)[:40]}")
+        return int(value)
+    if not isinstance(value, str) or len(value) > 200:
+        raise ProtocolError(f"event {kind.__name__}: '{name}' must be text of at most 200 characters")
+    return value
 
 
 def _no_constant(name: str) -> Any:

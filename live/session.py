@@ -18,12 +18,12 @@ import numpy as np
 from world.actions import CROUCH, JUMP, SPRINT, ActionTrack
 from world.capability import Size
 from world.contract import Rollout
-from world.edits import Edit
+from world.edits import Edit, InsertCharacter, as_director_would
 from world.store import Store
 
 from media.image import encode_jpeg
 
-from .protocol import Event, LiveInput, pack_frame
+from .protocol import Event, LiveInput, ProtocolError, pack_frame
 
 
 @dataclass(frozen=True)
@@ -45,10 +45,12 @@ class LiveFrame:
 
 @dataclass
 class Recording:
-    """What a session played: one action per frame from frame 0, and the edits it added, with their frames."""
+    """What a session played: one action per frame from frame 0, every edit applied (the walk's own and the
+    live ones, with their frames), and the live ones alone (``added``: what Keep adds as Director nodes)."""
 
     actions: list[ActionTrack] = field(default_factory=list)
     edits: list[Edit] = field(default_factory=list)
+    added: list[Edit] = field(default_factory=list)
 
     def track(self) -> ActionTrack:
         return ActionTrack.concatenate(self.actions)
@@ -64,20 +66,34 @@ def action_of(held: LiveInput) -> ActionTrack:
 
 
 class LiveSession:
-    """Plays ``rollout``'s world from ``start`` (a frame of it: the frames before are kept as they were)."""
+    """Plays ``rollout``'s world from ``start`` (a frame of it: the frames before are kept as they were).
+
+    It keeps the states it shows from the start of ``start``'s segment on, so ``keep`` can hand them to the
+    kept rollout: rendering the kept walk offline then steps nothing again.
+    """
 
     def __init__(self, rollout: Rollout, store: Store, size: Size, start: int = 0) -> None:
         if not 0 <= start < max(rollout.frames, 1):
             raise ValueError(f"start frame {start} is outside the walk's {rollout.frames} frames")
         self.rollout, self.store, self.size = rollout, store, size
         self.walk = rollout.walk
-        self.frame = start
-        self.state = rollout.state_at(start, store)
-        self.walk_state = self.state if self.walk is rollout else self.walk.state_at(start, store)
-        self.recording = Recording([rollout.actions.slice(0, start + 1)],
-                                   [edit for edit in rollout.edits if edit.frame <= start])
+        self.first = start - start % rollout.segment_frames
+        self.states, self.walk_states = [rollout.state_at(self.first, store)], [self.walk.state_at(self.first, store)]
+        self.frame = self.first
+        self.recording = Recording([rollout.actions.slice(0, self.first + 1)],
+                                   [edit for edit in rollout.edits if edit.frame <= self.first])
         self.held = LiveInput()
-        self.pending: list[Event] = []
+        self.pending: list[Edit] = []
+        while self.frame < start:  # to the start as the walk went
+            self._advance(rollout.actions.slice(self.frame + 1, self.frame + 2), [])
+
+    @property
+    def state(self) -> Any:
+        return self.states[-1]
+
+    @property
+    def walk_state(self) -> Any:
+        return self.walk_states[-1]
 
     @property
     def fps(self) -> int:
@@ -88,9 +104,15 @@ class LiveSession:
         self.held = held
 
     def trigger(self, event: Event) -> Edit:
-        """An event for the next frame (``ProtocolError`` when its fields are refused)."""
-        edit = event.at(self.frame + 1)
-        self.pending.append(event)
+        """An event for the next frame, as its Director node would make it (``ProtocolError`` when its fields
+        are refused, or a character cannot stand where it is put)."""
+        edit = as_director_would(event.at(self.frame + 1), self.fps)
+        if isinstance(edit, InsertCharacter):
+            try:
+                self.walk.check_placement(edit, self.walk_state.player, self.store)
+            except ValueError as refused:
+                raise ProtocolError(f"event InsertCharacter: {refused}") from None
+        self.pending.append(edit)
         return edit
 
     def current(self) -> LiveFrame:
@@ -100,16 +122,31 @@ class LiveSession:
 
     def tick(self) -> LiveFrame:
         """Step one frame with the held input and the pending events; the new frame."""
-        action = action_of(self.held)
-        edits = [event.at(self.frame + 1) for event in self.pending]
-        self.pending.clear()
-        self.state = self.rollout.step(self.state, action, edits, self.store)
-        self.walk_state = (self.state if self.walk is self.rollout
-                           else self.walk.step(self.walk_state, action, edits, self.store))
+        added, self.pending = self.pending, []
+        self._advance(action_of(self.held), added)
+        self.recording.added.extend(added)
+        return self.current()
+
+    def _advance(self, action: ActionTrack, added: list[Edit]) -> None:
+        """One frame on with ``action``: the walk's own edits at that frame apply first, then ``added``."""
+        edits = [edit for edit in self.rollout.edits if edit.frame == self.frame + 1] + added
+        self.states.append(self.rollout.step(self.state, action, edits, self.store))
+        self.walk_states.append(self.states[-1] if self.walk is self.rollout
+                                else self.walk.step(self.walk_state, action, edits, self.store))
         self.frame += 1
         self.recording.actions.append(action)
         self.recording.edits.extend(edits)
-        return self.current()
+
+    def keep(self) -> Rollout:
+        """The rollout of what was played (the walk's actions and edits, and the live edits after them), its
+        states kept in the store as this session stepped them."""
+        kept = self.rollout.with_actions(self.recording.track())
+        for edit in self.recording.added:
+            kept = kept.with_edit(edit)  # checked when it was triggered
+        kept.remember(self.first, self.states, self.store)
+        if self.walk is not self.rollout:
+            kept.walk.remember(self.first, self.walk_states, self.store)
+        return kept
 
     def pose(self) -> tuple[float, float, float, float, float]:
         body = self.walk_state.player

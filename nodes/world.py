@@ -17,9 +17,7 @@ from world.actions import parse as parse_actions
 from world.backends import backend_for
 from world.characters import ARCHETYPES, BEHAVIOURS
 from world.contract import Rollout, WorldHandle
-from world.edits import EVENT_KINDS, LIGHTING_LOOKS, EditError
-from world.edits import ChangeShot as ShotEdit
-from world.edits import InsertCharacter as CharacterEdit, PlotEvent as EventEdit
+from world.edits import EVENT_KINDS, LIGHTING_LOOKS, EditError, director_edit
 from world.objects import KIND_NAMES
 from world.physics import Body
 from world.presets import PRESETS, from_prompt
@@ -126,7 +124,9 @@ class WanderRollout(Node):
             Float("time_scale", 0.0, min=0.0, max=3600.0, step=10.0,
                   tooltip="game seconds per real second: 60 moves the sun an hour per minute"),
             Float("radius", 12.0, min=2.0, max=200.0, tooltip="orbit radius, metres"),
-            String("waypoints", "[]", multiline=True, tooltip="JSON [[x, y], ...] in metres (0..4096)"),
+            String("waypoints", "[]", multiline=True,
+                   tooltip="JSON [[x, y], ...] in metres (0..4096); in track mode, the start (first point, "
+                           "facing the second)"),
             String("track", "[]", multiline=True, tooltip="JSON per-frame canonical actions"),
             Float("segment_seconds", 2.0, min=0.5, max=10.0, step=0.5),
             Seed("seed", 0),
@@ -140,7 +140,9 @@ class WanderRollout(Node):
             store: Store) -> tuple[Rollout]:
         frames = max(1, round(duration * fps))
         built = load_world(world.spec, store)
-        points = wander.check_waypoints(_json_input("waypoints", waypoints)) if mode == "waypoints" else []
+        # a track starts where its waypoints say, if any: a walk kept from waypoints mode starts where it did
+        given = _json_input("waypoints", waypoints) if mode in ("waypoints", "track") else []
+        points = wander.check_waypoints(given) if mode == "waypoints" or given else []
         x, y = built.spawn_point(*(points[0] if points else ()))
         yaw = math.atan2(points[1][1] - y, points[1][0] - x) if len(points) > 1 else (seed % 628) / 100.0
         if mode == "track":
@@ -199,9 +201,10 @@ class InsertCharacter(Node):
     def run(self, latent: Rollout, time: float, archetype: str, behaviour: str, placement: str,
             ahead: float, right: float, target_ahead: float, target_right: float, speed: float, name: str, seed: int,
             store: Store) -> tuple[Rollout]:
-        frame = _frame_at(latent, time)
-        edit = CharacterEdit(frame, archetype, behaviour, placement, ahead, right, target_ahead, target_right,
-                             speed, name, seed)
+        edit = director_edit("InsertCharacter", {
+            "archetype": archetype, "behaviour": behaviour, "placement": placement, "ahead": ahead, "right": right,
+            "target_ahead": target_ahead, "target_right": target_right, "speed": speed, "name": name, "seed": seed,
+        }, _frame_at(latent, time), latent.fps)
         return (latent.with_edit(edit, store),)  # checks that the character can stand there
 
 
@@ -227,9 +230,10 @@ class ChangeShot(Node):
 
     def run(self, latent: Rollout, time: float, shot: str, fov: float, transition: str,
             transition_seconds: float, distance: float, height: float, speed: float, store: Store) -> tuple[Rollout]:
-        frame = _frame_at(latent, time)
-        frames = round(transition_seconds * latent.fps) if transition == "smooth" else 0
-        edit = ShotEdit(frame, shot, fov, distance, height, speed, transition, frames)
+        edit = director_edit("ChangeShot", {
+            "shot": shot, "fov": fov, "transition": transition, "transition_seconds": transition_seconds,
+            "distance": distance, "height": height, "speed": speed,
+        }, _frame_at(latent, time), latent.fps)
         return (latent.with_edit(edit, store),)
 
 
@@ -259,10 +263,11 @@ class PlotEvent(Node):
 
     def run(self, latent: Rollout, time: float, event: str, value: str, amount: float, transition_seconds: float,
             ahead: float, right: float, radius: float, store: Store) -> tuple[Rollout]:
-        frame = _frame_at(latent, time)
-        frames = round(transition_seconds * latent.fps)
         try:
-            edit = EventEdit(frame, event, value, amount, frames, ahead, right, radius)
+            edit = director_edit("PlotEvent", {
+                "event": event, "value": value, "amount": amount, "transition_seconds": transition_seconds,
+                "ahead": ahead, "right": right, "radius": radius,
+            }, _frame_at(latent, time), latent.fps)
         except EditError as error:
             raise ValueError(str(error)) from None
         return (latent.with_edit(edit, store),)

@@ -29,9 +29,11 @@ from graph import LATENT, Executor, Workflow, WorkflowError, jsontext
 from graph.workers import describe_exit
 from graph.workers.process import ChildProcess
 from live import End, LiveFrame, LiveInput, LiveSession, ProtocolError, parse_message
+from world.edits import director_inputs
 
 log = logging.getLogger("worldgraph.live")
 MAX_SIZE = (1280, 720)
+WALK_NODE = "WanderRollout"  # the node Keep writes a recorded walk into (its "track" mode replays it)
 
 
 class LiveRefused(ValueError):
@@ -94,7 +96,8 @@ def play(executor: Executor, start: LiveStart, conn: Connection, idle_seconds: f
             message = conn.recv()
             last_input = time.monotonic()
             if isinstance(message, End) or message is None:
-                _note(conn, "recording", **_recording(session))
+                keep = isinstance(message, End) and message.keep
+                _note(conn, "recording", **_recording(session), **keep_changes(executor, start, session, keep))
                 return
             if isinstance(message, LiveInput):
                 session.hold(message)
@@ -124,8 +127,49 @@ def _rollout(executor: Executor, start: LiveStart) -> Any:
 
 
 def _recording(session: LiveSession) -> dict[str, Any]:
-    return {"actions": session.recording.track().to_json(),
+    return {"frames": session.frame + 1, "fps": session.fps, "actions": session.recording.track().to_json(),
             "edits": [json.loads(edit.to_json()) for edit in session.recording.edits]}
+
+
+def keep_changes(executor: Executor, start: LiveStart, session: LiveSession, keep: bool) -> dict[str, Any]:
+    """What Keep changes in the workflow (``docs/live.md``), the kept states stored; nothing when not kept."""
+    if not keep:
+        return {"keep": None}
+    workflow = Workflow.from_dict(start.workflow, executor.registry, source="prompt")
+    walk = _walk_node(executor, workflow, start.node)
+    if walk is None:
+        return {"keep": None, "keep_refused": f"node {start.node} is not fed by a {WALK_NODE}: there is no walk "
+                                              "to write the recording into"}
+    session.keep()
+    inputs = workflow.nodes[walk].inputs
+    events = []
+    for edit in session.recording.added:
+        node, values = director_inputs(edit, session.fps)
+        events.append({"class_type": node, "inputs": values})
+    frames = session.frame + 1
+    return {"keep": {
+        "walk": {"node": walk, "inputs": {
+            "mode": "track", "duration": frames / session.fps,
+            "track": json.dumps(session.recording.track().to_json(), separators=(",", ":")),
+            "waypoints": inputs.get("waypoints", "[]") if inputs.get("mode") == "waypoints" else "[]"}},
+        "after": start.node, "events": events}}
+
+
+def _walk_node(executor: Executor, workflow: Workflow, node: str) -> str | None:
+    """The walk node whose LATENT reaches ``node`` through LATENT inputs (``node`` itself, if it is one)."""
+    seen: set[str] = set()
+    while node not in seen:
+        seen.add(node)
+        if workflow.nodes[node].class_type == WALK_NODE:
+            return node
+        schema = executor.registry.get(workflow.nodes[node].class_type).schema
+        latent_inputs = {socket.name for socket in schema.inputs if socket.type == LATENT}
+        source = next((link.source for link in workflow.links if link.target == node and link.input in latent_inputs),
+                      None)
+        if source is None:
+            return None
+        node = source
+    return None
 
 
 class LiveHost:

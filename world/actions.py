@@ -63,17 +63,22 @@ class ActionTrack:
         return cls(arrays["move"], arrays["look"], arrays["flags"], arrays["pose"])
 
     def to_json(self) -> list[dict[str, Any]]:
+        """The track as JSON that ``parse`` reads back to the very same arrays (so the same hashes)."""
         out = []
         for i in range(len(self)):
-            entry: dict[str, Any] = {"move": [round(float(v), 4) for v in self.move[i]],
-                                     "look": [round(float(v), 4) for v in self.look[i]]}
+            entry: dict[str, Any] = {"move": _exact(self.move[i]), "look": _exact(self.look[i])}
             for name, bit in _FLAG_NAMES.items():
                 if self.flags[i] & bit:
                     entry[name] = True
             if not np.isnan(self.pose[i, 0]):
-                entry["pose"] = [round(float(v), 3) for v in self.pose[i]]
+                entry["pose"] = _exact(self.pose[i])
             out.append(entry)
         return out
+
+
+def _exact(values: np.ndarray) -> list[float]:
+    """float32 values as the shortest decimals that read back to the same float32 values."""
+    return [float(np.format_float_positional(v, unique=True, trim="-")) for v in values]
 
 
 def parse(data: Any, frames: int) -> ActionTrack:

@@ -87,12 +87,15 @@ class Rollout(Protocol):
 
     def segment_hashes(self) -> tuple[str, ...]: ...
 
-    def with_edit(self, edit: Edit, store: Store) -> Rollout:
+    def with_edit(self, edit: Edit, store: Store | None = None) -> Rollout:
         """A new rollout with ``edit``; raises ``UnsupportedEdit`` naming the input to change when the
-        backend cannot follow it (``store``: for edits that need the state at their time)."""
+        backend cannot follow it (``store``: for checks that need the state at the edit's time, such as
+        where a character can stand; None skips them, for an edit checked already)."""
         ...
 
-    def with_actions(self, actions: ActionTrack) -> Rollout: ...
+    def with_actions(self, actions: ActionTrack) -> Rollout:
+        """The same world and edits walking ``actions``: one frame per action (edits past the end dropped)."""
+        ...
 
     def render_segment(self, k: int, size: Size, store: Store, cache: bool = True) -> np.ndarray:
         """uint8 ``[n,H,W,3]``: the frames of segment ``k`` (kept in memory under its hash when ``cache``)."""
@@ -117,6 +120,12 @@ class Rollout(Protocol):
     def render_state(self, state: Any, size: Size, store: Store) -> np.ndarray: ...  # uint8 [H,W,3]
 
     def save_state(self, state: Any) -> dict[str, np.ndarray]: ...
+
+    def remember(self, first_frame: int, states: Sequence[Any], store: Store) -> None:
+        """Keep ``states`` (those showing frames ``first_frame``, ``first_frame + 1``, ... of this rollout, as
+        a live session stepped them; ``first_frame`` starts a segment) in ``store`` under this rollout's
+        segment hashes, so rendering it does not step them again. A backend may keep nothing."""
+        ...
 
     def load_state(self, arrays: dict[str, np.ndarray]) -> Any: ...
 
@@ -176,3 +185,6 @@ class WalkShape:
 
     def segment_range(self, k: int) -> tuple[int, int]:
         return self.walk.segment_range(k)
+
+    def remember(self, first_frame: int, states: Sequence[Any], store: Store) -> None:
+        """Keeps nothing: such a backend steps its own states again when it renders."""

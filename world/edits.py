@@ -103,3 +103,51 @@ class PlotEvent(Edit):
 
 def describe(edit: Edit) -> dict[str, Any]:
     return {"type": type(edit).__name__, **dataclasses.asdict(edit)}
+
+
+#: The Director node that makes each kind of edit (nodes of the same names: ``nodes/world.py``).
+DIRECTOR_NODES = ("InsertCharacter", "ChangeShot", "PlotEvent")
+
+
+def director_edit(node: str, inputs: dict[str, Any], frame: int, fps: int) -> Edit:
+    """The edit the Director node ``node`` makes at ``frame`` from its widget ``inputs`` (without ``time``)."""
+    if node == "InsertCharacter":
+        return InsertCharacter(frame, inputs["archetype"], inputs["behaviour"], inputs["placement"],
+                               float(inputs["ahead"]), float(inputs["right"]), float(inputs["target_ahead"]),
+                               float(inputs["target_right"]), float(inputs["speed"]), inputs["name"],
+                               int(inputs["seed"]))
+    if node == "ChangeShot":
+        frames = round(inputs["transition_seconds"] * fps) if inputs["transition"] == "smooth" else 0
+        return ChangeShot(frame, inputs["shot"], float(inputs["fov"]), float(inputs["distance"]),
+                          float(inputs["height"]), float(inputs["speed"]), inputs["transition"], frames)
+    if node == "PlotEvent":
+        return PlotEvent(frame, inputs["event"], inputs["value"], float(inputs["amount"]),
+                         round(inputs["transition_seconds"] * fps), float(inputs["ahead"]), float(inputs["right"]),
+                         float(inputs["radius"]))
+    raise ValueError(f"{node!r} is not a Director node; one of {', '.join(DIRECTOR_NODES)}")
+
+
+def director_inputs(edit: Edit, fps: int) -> tuple[str, dict[str, Any]]:
+    """The Director node and its widget inputs (``time`` included) that make ``edit`` again:
+    ``director_edit`` of them at the same frame equals ``edit`` once it went through them once."""
+    time = edit.frame / fps
+    if isinstance(edit, InsertCharacter):
+        return "InsertCharacter", {"time": time, "archetype": edit.archetype, "behaviour": edit.behaviour,
+                                   "placement": edit.placement, "ahead": edit.a, "right": edit.b,
+                                   "target_ahead": edit.target_a, "target_right": edit.target_b,
+                                   "speed": edit.speed, "name": edit.name, "seed": edit.seed}
+    if isinstance(edit, ChangeShot):
+        return "ChangeShot", {"time": time, "shot": edit.kind, "fov": edit.fov, "transition": edit.transition,
+                              "transition_seconds": edit.transition_frames / fps, "distance": edit.distance,
+                              "height": edit.height, "speed": edit.speed}
+    if isinstance(edit, PlotEvent):
+        return "PlotEvent", {"time": time, "event": edit.kind, "value": edit.value, "amount": edit.amount,
+                             "transition_seconds": edit.transition_frames / fps, "ahead": edit.a, "right": edit.b,
+                             "radius": edit.radius}
+    raise ValueError(f"no Director node makes a {type(edit).__name__}")
+
+
+def as_director_would(edit: Edit, fps: int) -> Edit:
+    """``edit`` as its Director node would make it (the same values, hashed the same)."""
+    node, inputs = director_inputs(edit, fps)
+    return director_edit(node, {k: v for k, v in inputs.items() if k != "time"}, edit.frame, fps)

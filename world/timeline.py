@@ -21,6 +21,7 @@ from .actions import ActionTrack
 from .capability import ACTION_FIELDS, EDIT_FEATURES, BackendInfo
 from .characters import CharacterSpec, PlacementError, check_standing, resolve_position
 from .edits import Edit, InsertCharacter
+from .physics import Body
 from .simulation import (Clock, FrameView, SimState, added_objects, advance, initial_state, state_from_json,
                          state_to_json, view)
 from .spec import WorldSpec
@@ -29,6 +30,7 @@ from .store import Store
 from .world import World, load_world
 
 ENGINE_VERSION = "procedural-1"
+_STATES = "world/segment-states"  # a segment's states as JSON (``Timeline.remember``)
 BACKEND = "procedural"
 INFO = BackendInfo(
     name=BACKEND, native_size=(854, 480), fps=None, actions=frozenset(ACTION_FIELDS), edits=frozenset(EDIT_FEATURES),
@@ -38,7 +40,11 @@ INFO = BackendInfo(
 @dataclass(frozen=True)
 class SegmentRecord:
     views: tuple[FrameView, ...]
-    end: SimState
+    states: tuple[SimState, ...]
+
+    @property
+    def end(self) -> SimState:
+        return self.states[-1]
 
 
 @dataclass(frozen=True)
@@ -92,11 +98,16 @@ class Timeline:
         return replace(self, edits=tuple(edits), _hash_cache={})
 
     def with_actions(self, actions: ActionTrack) -> Timeline:
-        return replace(self, actions=actions, _hash_cache={})
+        frames = len(actions)
+        return replace(self, actions=actions, frames=frames, edits=tuple(e for e in self.edits if e.frame < frames),
+                       _hash_cache={})
 
     def _check_standing(self, edit: InsertCharacter, store: Store) -> None:
+        self.check_placement(edit, self.state_at(edit.frame, store).player, store)
+
+    def check_placement(self, edit: InsertCharacter, player: Body, store: Store) -> None:
+        """ValueError naming the input when ``edit``'s character, placed from ``player``, cannot stand there."""
         world = self.world(store)
-        player = self.state_at(edit.frame, store).player
         x, y = resolve_position(world, player, edit.placement, edit.a, edit.b)
         try:
             check_standing(world, CharacterSpec(edit.name, edit.archetype, edit.behaviour, x, y, 0.0))
@@ -147,33 +158,68 @@ class Timeline:
     def segment(self, k: int, store: Store) -> SegmentRecord:
         """Simulate segment ``k`` (from the cached end of the nearest earlier segment)."""
         hashes = self.segment_hashes()
-        key = f"world/segment/{hashes[k]}"
-        record = store.get(key)
+        record = self._cached_segment(k, store)
         if record is not None:
             return record
         first_missing = k
-        while first_missing > 0 and not store.contains(f"world/segment/{hashes[first_missing - 1]}"):
+        while first_missing > 0 and not (store.contains(f"world/segment/{hashes[first_missing - 1]}")
+                                         or store.contains(f"{_STATES}/{hashes[first_missing - 1]}")):
             first_missing -= 1
         world = self.world(store)
         state = self.initial(world) if first_missing == 0 else self.segment(first_missing - 1, store).end
         for j in range(first_missing, k + 1):
             start, stop = self.segment_range(j)
             edits = self.edits_between(start, stop)
-            views = []
+            views, states = [], []
             with stage("simulation"):
                 for frame in range(start, stop):
                     state = advance(world, self.clock, state, self.actions, edits.get(frame, []))
                     views.append(view(world, self.clock, state))
-            record = SegmentRecord(tuple(views), state)
+                    states.append(state)
+            record = SegmentRecord(tuple(views), tuple(states))
             store.put(f"world/segment/{hashes[j]}", record, tier="memory")
         assert record is not None  # the loop ran at least for segment k
+        return record
+
+    def remember(self, first_frame: int, states: Sequence[SimState], store: Store) -> None:
+        """Keep the segments ``states`` cover whole: in memory, and their states on disk (where a job worker
+        or a later run finds them: ``segment`` rebuilds the views from them, stepping nothing)."""
+        if first_frame % self.segment_frames:
+            raise ValueError(f"frame {first_frame} does not start a segment of {self.segment_frames} frames")
+        world, hashes = self.world(store), self.segment_hashes()
+        for k in range(first_frame // self.segment_frames, self.segment_count):
+            start, stop = self.segment_range(k)
+            if stop - first_frame > len(states):
+                break
+            part = tuple(states[start - first_frame:stop - first_frame])
+            store.put(f"world/segment/{hashes[k]}",
+                      SegmentRecord(tuple(view(world, self.clock, s) for s in part), part), tier="memory")
+            text = json.dumps([state_to_json(s) for s in part]).encode()
+            store.put(f"{_STATES}/{hashes[k]}", {"states": np.frombuffer(text, np.uint8)}, tier="disk")
+
+    def _cached_segment(self, k: int, store: Store) -> SegmentRecord | None:
+        """Segment ``k`` from memory, or rebuilt from remembered states (stepping nothing); None if neither."""
+        key = self.segment_hashes()[k]
+        record: SegmentRecord | None = store.get(f"world/segment/{key}")
+        if record is not None:
+            return record
+        kept = store.get(f"{_STATES}/{key}")
+        if kept is None:
+            return None
+        world = self.world(store)
+        states = tuple(state_from_json(s) for s in json.loads(bytes(np.asarray(kept["states"], np.uint8)).decode()))
+        record = SegmentRecord(tuple(view(world, self.clock, s) for s in states), states)
+        store.put(f"world/segment/{key}", record, tier="memory")
         return record
 
     def state_at(self, frame: int, store: Store) -> SimState:
         """The state shown at ``frame`` (simulating only what is not cached)."""
         k = frame // self.segment_frames
-        start, _ = self.segment_range(k)
-        if frame == self.segment_range(k)[1] - 1:
+        start, stop = self.segment_range(k)
+        cached = self._cached_segment(k, store)
+        if cached is not None:
+            return cached.states[frame - start]
+        if frame == stop - 1:
             return self.segment(k, store).end
         world = self.world(store)
         state = self.initial(world) if k == 0 else self.segment(k - 1, store).end

@@ -48,7 +48,7 @@ class PhotoRollout(WalkShape):
     def native_size(self) -> Size:
         return self.world.size
 
-    def with_edit(self, edit: Edit, store: Store) -> PhotoRollout:
+    def with_edit(self, edit: Edit, store: Store | None = None) -> PhotoRollout:
         check_edit(edit)
         return replace(self, walk=self.walk.with_edit(edit, store))
 

@@ -72,3 +72,15 @@ def test_a_frame_message_carries_its_header_and_a_decodable_jpeg() -> None:
     assert got == header and jpeg[:2] == b"\xff\xd8"
     decoded = np.asarray(Image.open(io.BytesIO(jpeg)))
     assert decoded.shape == frame.shape and np.abs(decoded.astype(int) - frame.astype(int)).mean() < 3
+
+
+def test_event_fields_take_the_types_their_edit_declares() -> None:
+    event = parse_message('{"type": "event", "event": {"type": "InsertCharacter", "archetype": "deer", "a": 9, '
+                          '"seed": 2.0}}')
+    assert isinstance(event, Event)
+    edit = event.at(4)
+    assert isinstance(edit.a, float) and edit.a == 9.0 and isinstance(edit.seed, int) and edit.seed == 2
+    for bad, why in (('"seed": 1.5', "'seed' must be a whole number"), ('"name": 3', "'name' must be text"),
+                     ('"a": "near"', "'a' must be a number")):
+        with pytest.raises(ProtocolError, match=why):
+            parse_message('{"type": "event", "event": {"type": "InsertCharacter", "archetype": "deer", ' + bad + '}}')

@@ -73,6 +73,9 @@ async def test_a_live_session_plays_moves_takes_events_and_ends_with_its_recordi
             recording = await next_json(ws)
         assert len(recording["actions"]) >= 10 and recording["actions"][-1]["move"][0] == 1.0
         assert [edit["type"] for edit in recording["edits"]] == ["PlotEvent"]
+        keep = recording["keep"]  # what the editor writes into the workflow (tests/server/test_live_keep.py)
+        assert keep["walk"]["node"] == "2" and keep["after"] == "2" and keep["walk"]["inputs"]["mode"] == "track"
+        assert [(e["class_type"], e["inputs"]["value"]) for e in keep["events"]] == [("PlotEvent", "rain")]
         assert (await ws.receive(timeout=10)).type in (WSMsgType.CLOSE, WSMsgType.CLOSED, WSMsgType.CLOSING)
 
 

@@ -9,8 +9,11 @@ from collections.abc import Callable
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from worldkit import SMALL, approaches, fresh_store, walk_track
 
+from world import edits
 from world import objects as objects_module
 from world.characters import (ARCHETYPES, FOLLOW_DISTANCE, CharacterSpec, PlacementError, check_standing,
                               resolve_position)
@@ -422,3 +425,22 @@ def test_plot_events_check_their_inputs(kwargs: dict[str, object], field: str) -
     with pytest.raises(EditError) as caught:
         PlotEvent(0, **kwargs)  # type: ignore[arg-type]
     assert caught.value.field == field and str(caught.value).startswith(f"input '{field}'")
+
+
+_FPS = st.sampled_from([1, 10, 24, 30, 60])
+_LENGTH = st.floats(-500, 500, allow_nan=False)
+
+
+@given(st.one_of(
+    st.builds(edits.InsertCharacter, frame=st.integers(0, 5000), archetype=st.sampled_from(["hiker", "deer"]),
+              behaviour=st.sampled_from(["idle", "flee"]), a=_LENGTH, b=_LENGTH, speed=st.floats(0.1, 3)),
+    st.builds(edits.ChangeShot, frame=st.integers(0, 5000), kind=st.sampled_from(["orbit", "fixed"]),
+              transition=st.sampled_from(["cut", "smooth"]), transition_frames=st.integers(0, 300)),
+    st.builds(edits.PlotEvent, frame=st.integers(0, 5000), kind=st.just("weather"),
+              value=st.sampled_from(["rain", "snow"]), transition_frames=st.integers(0, 300), a=_LENGTH)),
+    _FPS)
+def test_a_director_nodes_inputs_make_the_same_edit_at_the_same_frame(edit: edits.Edit, fps: int) -> None:
+    made = edits.as_director_would(edit, fps)
+    node, inputs = edits.director_inputs(made, fps)
+    assert node == type(edit).__name__ and math.floor(inputs["time"] * fps + 1e-6) == edit.frame
+    assert edits.as_director_would(made, fps).to_json() == made.to_json()  # one trip through the node is final
