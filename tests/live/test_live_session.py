@@ -11,6 +11,9 @@ from live import LiveSession, parse_message
 from live.protocol import Event, LiveInput, ProtocolError
 from world.actions import ActionTrack
 from world.edits import PlotEvent
+from world.learned.checkpoint import MODELS_DIR
+from world.learned.runner import open_world
+from world.learned.timeline import rollout
 from world.timeline import Timeline
 
 
@@ -73,3 +76,18 @@ def test_a_start_outside_the_walk_is_refused() -> None:
 
 def _padded(track: ActionTrack, frames: int) -> ActionTrack:
     return ActionTrack.concatenate([track, ActionTrack.empty(frames - len(track))])
+
+
+def test_the_learned_backend_plays_live_through_the_same_contract_at_its_own_size() -> None:
+    walk = timeline(40)
+    learned = rollout(open_world(MODELS_DIR / "tiny.safetensors", walk.spec), walk)
+    store = fresh_store()
+    session = LiveSession(learned, store, learned.native_size, start=12)
+    still = session.current()
+    session.hold(LiveInput(seq=1, move=(1.0, 0.0, 0.0), look=(4.0, 0.0)))
+    moved = [session.tick() for _ in range(10)][-1]
+    assert still.pixels.shape == moved.pixels.shape == (64, 64, 3) and moved.input_seq == 1
+    assert np.hypot(moved.pose[0] - still.pose[0], moved.pose[1] - still.pose[1]) > 0.5
+    assert np.abs(moved.pixels.astype(int) - still.pixels.astype(int)).mean() > 1.0
+    kept = session.keep()  # the learned rollout keeps nothing itself; its walk keeps the walked states
+    assert kept.frames == 23 and np.array_equal(kept.render_frame(22, (64, 64), store), moved.pixels)
