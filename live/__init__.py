@@ -5,8 +5,8 @@ live socket (``protocol``); the same loop for agents as a Gymnasium environment 
 ``live`` uses the world contract and ``media``; it knows nothing of the graph or the server.
 """
 
-from .protocol import End, Event, LiveInput, ProtocolError, pack_frame, parse_message, unpack_frame
+from .protocol import Ack, End, Event, LiveInput, ProtocolError, pack_frame, parse_message, unpack_frame
 from .session import LiveFrame, LiveSession, Recording
 
-__all__ = ["End", "Event", "LiveFrame", "LiveInput", "LiveSession", "ProtocolError", "Recording", "pack_frame",
+__all__ = ["Ack", "End", "Event", "LiveFrame", "LiveInput", "LiveSession", "ProtocolError", "Recording", "pack_frame",
            "parse_message", "unpack_frame"]

@@ -8,7 +8,9 @@ Client to server, JSON text, each with a ``seq`` the client counts up:
 - ``{"type": "event", "seq": 8, "event": {"type": "PlotEvent", "kind": "weather", "value": "rain"}}``: a
   Director edit at the current frame (``InsertCharacter``, ``ChangeShot`` or ``PlotEvent`` with their fields,
   without ``frame``);
-- ``{"type": "end", "seq": 9, "keep": true}``: end the session.
+- ``{"type": "end", "seq": 9, "keep": true}``: end the session;
+- ``{"type": "ack", "seq": 10, "frame": 41}``: the client drew frame 41 (with a ``window`` in the start
+  message, the server keeps at most that many frames unacknowledged and drops the rest).
 
 Server to client, binary: a 4-byte big-endian header length, the header as JSON text (``frame``, ``time``,
 ``pose`` [x, y, z, yaw_deg, pitch_deg], ``input_seq``: the last input the frame reflects), then the frame as
@@ -70,7 +72,15 @@ class End:
     keep: bool
 
 
-Message = LiveInput | Event | End
+@dataclass(frozen=True)
+class Ack:
+    """The client drew the frames up to ``frame`` (with a window: the server sends more only then)."""
+
+    seq: int
+    frame: int
+
+
+Message = LiveInput | Event | End | Ack
 
 
 def _number(value: Any, name: str, low: float, high: float) -> float:
@@ -155,7 +165,12 @@ def parse_message(text: str | bytes) -> Message:
         return _event(data.get("event"), seq)
     if kind == "end":
         return End(seq, _flag(data, "keep"))
-    raise ProtocolError(f"unknown message type {json.dumps(kind)[:40]}; one of: input, event, end")
+    if kind == "ack":
+        frame = data.get("frame")
+        if isinstance(frame, bool) or not isinstance(frame, int) or not 0 <= frame < 2**53:
+            raise ProtocolError("'frame' must be the whole number of a frame the client drew")
+        return Ack(seq, frame)
+    raise ProtocolError(f"unknown message type {json.dumps(kind)[:40]}; one of: input, event, end, ack")
 
 
 def pack_frame(header: dict[str, Any], jpeg: bytes) -> bytes:

@@ -19,6 +19,7 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -28,7 +29,7 @@ from aiohttp import WSMsgType, web
 from graph import LATENT, Executor, Workflow, WorkflowError, jsontext
 from graph.workers import describe_exit
 from graph.workers.process import ChildProcess
-from live import End, LiveFrame, LiveInput, LiveSession, ProtocolError, parse_message
+from live import Ack, End, LiveFrame, LiveInput, LiveSession, ProtocolError, parse_message, unpack_frame
 from world.edits import director_inputs
 
 log = logging.getLogger("worldgraph.live")
@@ -46,6 +47,7 @@ class LiveStart:
     node: str
     size: tuple[int, int]
     start: float  # seconds into the node's walk
+    window: int | None = None  # frames sent but not acknowledged, at most (None: no acknowledgements)
 
     @classmethod
     def parse(cls, text: str) -> LiveStart:
@@ -64,7 +66,10 @@ class LiveStart:
             raise LiveRefused("'start' must be a time in seconds >= 0")
         if not isinstance(data.get("node"), str) or not isinstance(data.get("prompt"), dict):
             raise LiveRefused("'prompt' must be a workflow and 'node' the id of its node to play")
-        return cls(data["prompt"], data["node"], (size[0], size[1]), float(start))
+        window = data.get("window")
+        if window is not None and (isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 16):
+            raise LiveRefused("'window' must be a whole number of frames from 1 to 16")
+        return cls(data["prompt"], data["node"], (size[0], size[1]), float(start), window)
 
 
 #: what the session process sends up its pipe: a frame message, or a JSON note for the client
@@ -198,7 +203,7 @@ class LiveHost:
         child = ChildProcess("worldgraph-live", lambda conn: play(self.executor, start, conn, self.idle_seconds))
         try:
             await asyncio.to_thread(child.start)
-            await _Relay(ws, child).run()
+            await _Relay(ws, child, start.window).run()
         finally:
             self.sessions -= 1
             await asyncio.to_thread(child.stop, 1.0)
@@ -207,8 +212,9 @@ class LiveHost:
 class _Relay:
     """Client messages down to the session process, its frames up to the client, newest first."""
 
-    def __init__(self, ws: web.WebSocketResponse, child: ChildProcess) -> None:
-        self.ws, self.child = ws, child
+    def __init__(self, ws: web.WebSocketResponse, child: ChildProcess, window: int | None = None) -> None:
+        self.ws, self.child, self.window = ws, child, window
+        self.in_flight: deque[int] = deque()  # frames sent and not yet acknowledged, oldest first
         self.loop = asyncio.get_running_loop()
         self.latest: bytes | None = None
         self.wake = asyncio.Event()
@@ -228,6 +234,9 @@ class _Relay:
                     parsed = parse_message(message.data)
                 except ProtocolError as refused:
                     await self.ws.send_json({"type": "error", "message": str(refused)})
+                    continue
+                if isinstance(parsed, Ack):
+                    self.acknowledged(parsed.frame)
                     continue
                 with contextlib.suppress(OSError, ValueError):
                     self.child.send(parsed)
@@ -272,15 +281,22 @@ class _Relay:
         self.notes.append(note)
         self.wake.set()
 
+    def acknowledged(self, frame: int) -> None:
+        while self.in_flight and self.in_flight[0] <= frame:
+            self.in_flight.popleft()
+        self.wake.set()
+
     async def send_frames(self) -> None:
         while True:
             await self.wake.wait()
             self.wake.clear()
             while self.notes:
                 await self.ws.send_json(self.notes.pop(0))
-            if self.latest is not None:
+            if self.latest is not None and (self.window is None or len(self.in_flight) < self.window):
                 message, self.latest = self.latest, None
+                if self.window is not None:
+                    self.in_flight.append(unpack_frame(message)[0]["frame"])
                 await self.ws.send_bytes(message)
-            if self.done.is_set() and not self.notes and self.latest is None:
+            if self.done.is_set() and not self.notes:  # a frame still held back is dropped with the session
                 await self.ws.close()
                 return

@@ -65,10 +65,18 @@ class World:
         return float(near_x), float(near_y)
 
 
+#: the world built last, kept whatever the store's memory budget: a world larger than that budget would
+#: otherwise be rebuilt from its arrays on every frame (half a second each)
+_last_built: tuple[str, World] | None = None
+
+
 def load_world(spec: WorldSpec, store: Store) -> World:
     """The world of ``spec``: from memory, else rebuilt from cached arrays, else generated."""
+    global _last_built
     key = f"world/{GENERATOR_VERSION}/{spec.terrain_key()}"
     built = store.get(key + "/built")
+    if built is None and _last_built is not None and _last_built[0] == key:
+        built = _last_built[1]
     if built is not None:
         return World(spec, built.terrain, built.objects, built.renderer)
     arrays = store.get(key + "/arrays")
@@ -81,4 +89,5 @@ def load_world(spec: WorldSpec, store: Store) -> World:
         objects = Objects.from_arrays(arrays["objects"])
     world = World(spec, terrain, objects, Renderer(terrain, objects, spec.biome, spec.seed))
     store.put(key + "/built", world, tier="memory")
+    _last_built = key, world
     return world

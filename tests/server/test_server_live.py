@@ -108,3 +108,24 @@ async def test_closing_the_socket_ends_the_sessions_process(make_app):
                 break
             await asyncio.sleep(0.05)
         assert app[LIVE].sessions == 0
+
+
+@run_async
+async def test_a_client_that_does_not_keep_up_gets_frames_dropped_not_queued(make_app):
+    async with serve(make_app()) as client:
+        ws = await client.ws_connect("/live")
+        await next_json(ws)
+        await ws.send_json({**start_message(), "window": 1})  # at most one frame not yet drawn
+        assert (await next_json(ws))["type"] == "ready"
+        first = await next_frame(ws)
+        await asyncio.sleep(1.0)  # a slow client: ten frames are made meanwhile
+        try:
+            late = await ws.receive(timeout=0.3)
+        except TimeoutError:
+            late = None
+        assert late is None, "a frame came before the one shown was acknowledged"
+        await ws.send_json({"type": "ack", "frame": first["frame"]})
+        newest = await next_frame(ws)
+        assert newest["frame"] >= first["frame"] + 9  # the newest one: those between were dropped
+        await ws.send_json({"type": "ack", "frame": "soon"})
+        assert "'frame' must be" in (await next_json(ws))["message"]
