@@ -1,8 +1,10 @@
 """Live play: a world stepped frame by frame with the latest input, events applied as they come, and what
 was played recorded as a canonical action track and Director edits (``LiveSession``); the wire protocol of a
-live socket (``protocol``); the same loop for agents as a Gymnasium environment (``live.gym``).
+live socket (``protocol``); a client of a server's live socket (``live.client``); the same loop for agents as a
+Gymnasium environment, in process or over a server's socket (``live.gym``).
 
-``live`` uses the world contract and ``media``; it knows nothing of the graph or the server.
+``live`` uses the world contract and ``media``; it imports nothing of the graph or the server (the client speaks
+to a server only over its socket).
 """
 
 from .protocol import Ack, End, Event, LiveInput, ProtocolError, pack_frame, parse_message, unpack_frame

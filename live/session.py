@@ -21,9 +21,9 @@ from world.contract import Rollout
 from world.edits import Edit, InsertCharacter, as_director_would
 from world.store import Store
 
-from media.image import encode_jpeg
+from media.image import decode_image, encode_jpeg
 
-from .protocol import Event, LiveInput, ProtocolError, pack_frame
+from .protocol import Event, LiveInput, ProtocolError, pack_frame, unpack_frame
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,14 @@ class LiveFrame:
     def message(self, quality: int = 80) -> bytes:
         """The frame as a socket message: its header and the picture as JPEG (``protocol.pack_frame``)."""
         return pack_frame(self.header(), encode_jpeg(self.pixels, quality))
+
+    @classmethod
+    def decode(cls, message: bytes) -> LiveFrame:
+        """The frame of a socket message (what a client sees: the pixels as the JPEG decodes)."""
+        header, jpeg = unpack_frame(message)
+        x, y, z, yaw, pitch = (float(v) for v in header["pose"])
+        return cls(int(header["frame"]), float(header["time"]), (x, y, z, yaw, pitch), int(header["input_seq"]),
+                   decode_image(jpeg)[0])
 
 
 @dataclass
