@@ -116,12 +116,14 @@ class LiveClient:
 
     # ---- the session ---------------------------------------------------------------------------------
     def start(self, prompt: dict[str, Any], node: str, size: tuple[int, int] = (854, 480), start: float = 0.0,
-              timeout: float | None = None) -> Ready:
+              timeout: float | None = None, lockstep: bool = False) -> Ready:
         """Play the LATENT output of ``node`` of the workflow ``prompt`` from ``start`` seconds into its walk; the
-        server's ``ready`` (``LiveError`` with the server's reason when it cannot play it)."""
+        server's ``ready`` (``LiveError`` with the server's reason when it cannot play it). ``lockstep``: the
+        world steps one frame per input and waits for the next, so the same inputs give the same frames."""
         if self.ready is not None:
             raise LiveError("this client has started its session already; a new session needs a new client")
-        self._send({"type": "start", "prompt": prompt, "node": node, "size": list(size), "start": start})
+        self._send({"type": "start", "prompt": prompt, "node": node, "size": list(size), "start": start,
+                    "lockstep": lockstep})
         note = self._wait(lambda: self._notes.pop("ready", None), "the session's ready", timeout)
         self.ready = Ready(int(note["fps"]), int(note["frame"]), (int(note["size"][0]), int(note["size"][1])),
                            str(note.get("backend", "")))

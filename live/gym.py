@@ -3,17 +3,17 @@
 Observations are the rendered frames (uint8 [H,W,3]); an action is the canonical one of a frame:
 ``{"move": [forward, right, up], "look": [yaw_deg, pitch_deg], "jump": 0|1, "sprint": 0|1, "crouch": 0|1}``.
 There is no reward: the environment is the world, what to reward is the agent's. ``info`` has the frame, its
-time and the camera pose (and, over a socket, the latency: seconds from sending the action to its frame); an
-episode is truncated after ``max_frames`` frames.
+time and the camera pose; over a socket, ``latency`` holds the seconds from sending the last action to its frame
+(an attribute, not in ``info``: the same actions give the same infos). An episode is truncated after
+``max_frames`` frames.
 
 Two environments share the spaces, the action conversion, the info and the step:
 
 - ``WorldEnv`` plays a procedural world in this process, one frame per step; the same world, seed and actions
   give the same frames.
-- ``RemoteWorldEnv`` plays any node's world on a server's live socket (``live.client``). The server plays in real
-  time, so a step sends the input and waits for the first frame that reflects it: the agent sees the effect of
-  its action, and the world went on with the previous action while the agent thought. Its steps therefore
-  depend on timing (its spec says ``nondeterministic``).
+- ``RemoteWorldEnv`` plays any node's world on a server's live socket (``live.client``) in lock-step: the server
+  steps one frame per input and waits for the next, so a step returns the frame of exactly that action and the
+  same workflow and actions give the same frames, however long the agent thinks.
 """
 
 from __future__ import annotations
@@ -48,13 +48,9 @@ def to_input(action: dict[str, Any], seq: int = 0) -> LiveInput:
                      bool(action.get("jump")), bool(action.get("sprint")), bool(action.get("crouch")))
 
 
-def frame_info(frame: LiveFrame, latency: float | None = None) -> dict[str, Any]:
-    """The ``info`` of a frame: its index, time and pose, and the seconds it took to come over a socket (an
-    in-process step has no latency to report: its info stays the same for the same seed and actions)."""
-    info: dict[str, Any] = {"frame": frame.frame, "time": frame.time, "pose": frame.pose}
-    if latency is not None:
-        info["latency"] = latency
-    return info
+def frame_info(frame: LiveFrame) -> dict[str, Any]:
+    """The ``info`` of a frame: its index, time and pose."""
+    return {"frame": frame.frame, "time": frame.time, "pose": frame.pose}
 
 
 class _LiveEnv(gymnasium.Env[np.ndarray, dict[str, Any]]):
@@ -62,8 +58,9 @@ class _LiveEnv(gymnasium.Env[np.ndarray, dict[str, Any]]):
     (``_begin``) and plays an input to the frame that reflects it (``_play``)."""
 
     metadata: dict[str, Any] = {"render_modes": ["rgb_array"]}  # noqa: RUF012 (declared so by gymnasium.Env)
-    #: whether frames come over a socket (and so have a latency)
+    #: whether frames come over a socket, and then the seconds from sending the last action to its frame
     remote = False
+    latency: float | None = None
 
     def __init__(self, size: Size, max_frames: int) -> None:
         self.size, self.max_frames = size, max_frames
@@ -98,7 +95,9 @@ class _LiveEnv(gymnasium.Env[np.ndarray, dict[str, Any]]):
 
     def _observe(self, frame: LiveFrame, asked: float) -> tuple[np.ndarray, dict[str, Any]]:
         self._observation = frame.pixels
-        return frame.pixels, frame_info(frame, time.monotonic() - asked if self.remote else None)
+        if self.remote:
+            self.latency = time.monotonic() - asked
+        return frame.pixels, frame_info(frame)
 
     def _begin(self, seed: int | None) -> LiveFrame:
         raise NotImplementedError
@@ -147,14 +146,14 @@ class RemoteWorldEnv(_LiveEnv):
         self.client: LiveClient | None = None
         self.ready: Ready | None = None
         self.spec = EnvSpec("worldgraph/RemoteWorld-v0", entry_point="live.gym:RemoteWorldEnv",
-                            nondeterministic=True, max_episode_steps=None,
+                            nondeterministic=False, max_episode_steps=None,
                             kwargs={"url": url, "prompt": prompt, "node": node, "size": size, "token": token,
                                     "start": start, "max_frames": max_frames, "timeout": timeout})
 
     def _begin(self, seed: int | None) -> LiveFrame:
         self.close()
         self.client = LiveClient(self.url, self.token, timeout=self.timeout)
-        self.ready = self.client.start(self.prompt, self.node, self.size, self.start)
+        self.ready = self.client.start(self.prompt, self.node, self.size, self.start, lockstep=True)
         return self.client.next_frame()
 
     def _play(self, held: LiveInput) -> LiveFrame:

@@ -48,6 +48,7 @@ class LiveStart:
     size: tuple[int, int]
     start: float  # seconds into the node's walk
     window: int | None = None  # frames sent but not acknowledged, at most (None: no acknowledgements)
+    lockstep: bool = False  # one frame per input, the world waiting for the next (agents, scripts)
 
     @classmethod
     def parse(cls, text: str) -> LiveStart:
@@ -69,7 +70,10 @@ class LiveStart:
         window = data.get("window")
         if window is not None and (isinstance(window, bool) or not isinstance(window, int) or not 1 <= window <= 16):
             raise LiveRefused("'window' must be a whole number of frames from 1 to 16")
-        return cls(data["prompt"], data["node"], (size[0], size[1]), float(start), window)
+        lockstep = data.get("lockstep", False)
+        if not isinstance(lockstep, bool):
+            raise LiveRefused("'lockstep' must be true or false")
+        return cls(data["prompt"], data["node"], (size[0], size[1]), float(start), window, lockstep)
 
 
 #: what the session process sends up its pipe: a frame message, or a JSON note for the client
@@ -97,7 +101,8 @@ def play(executor: Executor, start: LiveStart, conn: Connection, idle_seconds: f
     period, next_tick, last_input = 1.0 / session.fps, time.monotonic(), time.monotonic()
     _frame(conn, session.current())
     while True:
-        while conn.poll(max(0.0, next_tick - time.monotonic())):
+        stepped = False
+        while conn.poll(max(0.0, (last_input + idle_seconds if start.lockstep else next_tick) - time.monotonic())):
             message = conn.recv()
             last_input = time.monotonic()
             if isinstance(message, End) or message is None:
@@ -106,11 +111,17 @@ def play(executor: Executor, start: LiveStart, conn: Connection, idle_seconds: f
                 return
             if isinstance(message, LiveInput):
                 session.hold(message)
+                if start.lockstep:
+                    _frame(conn, session.tick())
+                    stepped = True
+                    break
             else:
                 try:
                     session.trigger(message)
                 except ProtocolError as refused:
                     _note(conn, "error", seq=message.seq, message=str(refused))
+        if start.lockstep and stepped:
+            continue
         if time.monotonic() - last_input > idle_seconds:
             _note(conn, "error", message=f"the session ended after {idle_seconds:g} s without input")
             return

@@ -101,13 +101,13 @@ def test_the_remote_environment_walks_forward_in_lock_step(served: tuple[str, An
     env = RemoteWorldEnv(url, wander(), "2", SIZE, token=TOKEN, timeout=20)
     try:
         observation, info = env.reset(seed=1)
-        assert observation.shape == (90, 160, 3) and set(info) == {"frame", "time", "pose", "latency"}
+        assert observation.shape == (90, 160, 3) and set(info) == {"frame", "time", "pose"}
         walk = {"move": np.array([1, 0, 0], np.float32), "look": np.zeros(2, np.float32), "jump": 0, "sprint": 1,
                 "crouch": 0}
         for _ in range(6):
             observation, reward, terminated, truncated, last = env.step(walk)
-            assert reward == 0.0 and not terminated and not truncated and last["latency"] > 0
-        assert last["frame"] >= info["frame"] + 6
+            assert reward == 0.0 and not terminated and not truncated and env.latency and env.latency > 0
+        assert last["frame"] == info["frame"] + 6  # lock-step: one frame per step
         assert np.hypot(last["pose"][0] - info["pose"][0], last["pose"][1] - info["pose"][1]) > 0.5
         assert env.render() is observation
     finally:
