@@ -9,9 +9,14 @@ import copy
 import json
 from typing import Any
 
+from pathlib import Path
+
+import pytest
 from aiohttp import WSMsgType
 from serverkit import ROOT, run_async, serve
 
+import graph
+from graph.packs import PackOptions, load_packs
 from live import unpack_frame
 from webserver.keys import LIVE
 
@@ -129,3 +134,30 @@ async def test_a_client_that_does_not_keep_up_gets_frames_dropped_not_queued(mak
         assert newest["frame"] >= first["frame"] + 9  # the newest one: those between were dropped
         await ws.send_json({"type": "ack", "frame": "soon"})
         assert "'frame' must be" in (await next_json(ws))["message"]
+
+
+@pytest.fixture
+def faulty(registry: graph.NodeRegistry) -> graph.NodeRegistry:
+    load_packs(registry, PackOptions(paths=(Path(__file__).parent / "packs",), allow=frozenset({"faulty"})))
+    return registry
+
+
+@run_async
+async def test_a_session_whose_world_crashes_ends_with_a_message_and_the_server_goes_on(make_app, faulty):
+    async with serve(make_app()) as client:
+        ws = await client.ws_connect("/live")
+        await next_json(ws)
+        start = start_message()
+        start["prompt"]["nodes"]["9"] = {"class": "ProbeLiveSegv", "inputs": {"crash_at": 3}}
+        start["prompt"]["links"].append({"from": ["2", "latent"], "to": ["9", "latent"]})
+        await ws.send_json({**start, "node": "9"})
+        assert (await next_json(ws))["type"] == "ready"
+        await ws.send_json({"type": "input", "seq": 1, "move": [1, 0, 0]})
+        note = await next_json(ws)  # frames 0-2 come first, then the segfault of frame 3
+        assert note == {"type": "error", "message": "the live session crashed: signal 11 (SIGSEGV)"}
+        assert (await client.get("/system_stats")).status == 200
+        again = await client.ws_connect("/live")
+        assert (await next_json(again))["sessions"] == 0
+        await again.send_json(start_message())
+        assert (await next_json(again))["type"] == "ready"
+        await next_frame(again)

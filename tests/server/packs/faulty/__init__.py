@@ -86,6 +86,34 @@ class ProbeValidateExits(_Probe):
         return (value,)
 
 
+class _CrashingRollout:
+    """A rollout whose picture segfaults from frame ``crash_at`` on (a backend's C code failing mid-play)."""
+
+    def __init__(self, inner: Any, crash_at: int) -> None:
+        self.inner, self.crash_at = inner, crash_at
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.inner, name)
+
+    def render_state(self, state: Any, size: Any, store: Any) -> Any:
+        if state.frame >= self.crash_at:
+            ctypes.string_at(0)
+        return self.inner.render_state(state, size, store)
+
+
+class ProbeLiveSegv:
+    CATEGORY = "testing/faulty"
+    RETURN_TYPES = ("LATENT",)
+    FUNCTION = "run"
+
+    @classmethod
+    def INPUT_TYPES(cls) -> dict[str, Any]:
+        return {"required": {"latent": ("LATENT",), "crash_at": ("INT", {"default": 5, "min": 0, "max": 10**6})}}
+
+    def run(self, latent: Any, crash_at: int) -> tuple[Any]:
+        return (_CrashingRollout(latent, crash_at),)
+
+
 NODE_CLASS_MAPPINGS = {cls.__name__: cls for cls in (
     ProbeExit, ProbeSegv, ProbeSystemExit, ProbeKeyboardInterrupt, ProbeSleepForever, ProbeAllocate,
-    ProbeHugeAllocation, ProbeValidateSleeps, ProbeValidateExits)}
+    ProbeHugeAllocation, ProbeValidateSleeps, ProbeValidateExits, ProbeLiveSegv)}
