@@ -7,8 +7,9 @@ newest frame not yet sent: a slow client gets frames dropped, never a growing qu
 completeness). A session ends when its socket closes, when the client ends it (its recording comes back), when
 it is idle too long, or when its process dies — which ends that session with a message, never the server.
 
-Trade-off on two cores: a live session and a queued job run at the same time, each in its own process, and
-share the cores; the session's frame rate drops while a heavy job renders rather than the job waiting.
+Trade-off on two cores: a live session and a queued job run at the same time, each in its own process. The job
+worker runs at a lower priority (``graph.workers.supervised.JOB_NICENESS``), so while someone plays, the play
+gets the cores first and the background render slows down; with nobody playing, the job has them all.
 """
 
 from __future__ import annotations

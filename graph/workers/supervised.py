@@ -12,7 +12,9 @@ that names the node and the cause, the worker is replaced, and the next job runs
 
 from __future__ import annotations
 
+import contextlib
 import logging
+import os
 import pickle
 import threading
 import time
@@ -30,6 +32,9 @@ from .process import ChildProcess, SharedFlag, describe_exit, requests
 
 log = logging.getLogger("worldgraph.workers")
 _TICK = 0.1  # seconds between looks at the worker while a job runs
+#: jobs yield the cores to the server and its live sessions when both want them (and take them all otherwise):
+#: on two cores a background render slows down while someone plays, rather than the play stuttering
+JOB_NICENESS = 10
 
 
 @dataclass(frozen=True)
@@ -120,6 +125,8 @@ class ProcessSite:
     # ---- the worker's side ------------------------------------------------------------------
     def _serve(self, conn: Connection) -> None:
         """The worker's loop: run each request sent until the parent sends None or goes away."""
+        with contextlib.suppress(OSError):
+            os.nice(JOB_NICENESS)
         interrupt = Interrupt(self.flag)
         for request in requests(conn):
             sink = _PipeSink(conn)

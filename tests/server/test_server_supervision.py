@@ -17,6 +17,7 @@ import graph
 from graph.jobs import MAX_ATTEMPTS, JobStore
 from graph.packs import PackOptions, load_packs
 from graph.workers import JobRequest, ProcessSite, WorkerLimits
+from graph.workers.supervised import JOB_NICENESS
 from webserver.keys import WORKER
 
 PACKS = Path(__file__).parent / "packs"
@@ -72,6 +73,8 @@ async def test_a_node_that_kills_its_worker_fails_its_job_twice_at_most_and_the_
         assert (await finished(client, after["prompt_id"]))["status"]["status_str"] == "success"
         assert worker_pid(app) != first_pid, "the dead worker was not replaced"
         await answers(client)
+        server_niceness = os.getpriority(os.PRIO_PROCESS, 0)  # jobs yield the cores to the server and live play
+        assert os.getpriority(os.PRIO_PROCESS, worker_pid(app)) == min(server_niceness + JOB_NICENESS, 19)
 
 
 @pytest.mark.parametrize(("class_type", "exception"), [
