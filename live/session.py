@@ -21,7 +21,7 @@ from world.contract import Rollout
 from world.edits import Edit, InsertCharacter, as_director_would
 from world.store import Store
 
-from media.image import decode_image, encode_jpeg
+from media.realtime import FrameDecoder, FrameEncoder, JpegEncoder
 
 from .protocol import Event, LiveInput, ProtocolError, pack_frame, unpack_frame
 
@@ -38,17 +38,22 @@ class LiveFrame:
         return {"frame": self.frame, "time": round(self.time, 4), "pose": [round(v, 4) for v in self.pose],
                 "input_seq": self.input_seq}
 
-    def message(self, quality: int = 80) -> bytes:
-        """The frame as a socket message: its header and the picture as JPEG (``protocol.pack_frame``)."""
-        return pack_frame(self.header(), encode_jpeg(self.pixels, quality))
+    def message(self, encoder: FrameEncoder | None = None, dropped: int = 0) -> bytes:
+        """The frame as a socket message (``protocol.pack_frame``): its header, with the codec, whether it is a
+        key frame and the frames dropped so far, then the picture as ``encoder`` makes it (JPEG by default)."""
+        encoded = (encoder or JpegEncoder()).encode(self.pixels)
+        codec = encoder.codec if encoder is not None else "jpeg"
+        return pack_frame({**self.header(), "codec": codec, "key": encoded.key, "dropped": dropped}, encoded.data)
 
     @classmethod
-    def decode(cls, message: bytes) -> LiveFrame:
-        """The frame of a socket message (what a client sees: the pixels as the JPEG decodes)."""
-        header, jpeg = unpack_frame(message)
+    def decode(cls, message: bytes, decoder: FrameDecoder | None = None) -> LiveFrame:
+        """The frame of a socket message (what a client sees: the pixels as they decode). An H.264 stream needs
+        one ``decoder`` fed every frame in order; JPEG frames decode on their own."""
+        header, data = unpack_frame(message)
         x, y, z, yaw, pitch = (float(v) for v in header["pose"])
+        pixels = (decoder or FrameDecoder()).decode(header.get("codec", "jpeg"), data)
         return cls(int(header["frame"]), float(header["time"]), (x, y, z, yaw, pitch), int(header["input_seq"]),
-                   decode_image(jpeg)[0])
+                   pixels)
 
 
 @dataclass

@@ -31,10 +31,13 @@ from graph import LATENT, Executor, Workflow, WorkflowError, jsontext
 from graph.workers import describe_exit
 from graph.workers.process import ChildProcess
 from live import Ack, End, LiveFrame, LiveInput, LiveSession, ProtocolError, parse_message, unpack_frame
+from media.realtime import CODECS, encoder_for
 from world.edits import director_inputs
 
 log = logging.getLogger("worldgraph.live")
 MAX_SIZE = (1280, 720)
+#: frames the relay may hold for a client that does not acknowledge them (a start's ``window`` replaces it)
+INITIAL_CREDITS = 2
 WALK_NODE = "WanderRollout"  # the node Keep writes a recorded walk into (its "track" mode replays it)
 
 
@@ -50,6 +53,7 @@ class LiveStart:
     start: float  # seconds into the node's walk
     window: int | None = None  # frames sent but not acknowledged, at most (None: no acknowledgements)
     lockstep: bool = False  # one frame per input, the world waiting for the next (agents, scripts)
+    codec: str = "jpeg"  # how frames are sent: "jpeg" (each on its own) or "h264" (WebCodecs)
 
     @classmethod
     def parse(cls, text: str) -> LiveStart:
@@ -74,7 +78,12 @@ class LiveStart:
         lockstep = data.get("lockstep", False)
         if not isinstance(lockstep, bool):
             raise LiveRefused("'lockstep' must be true or false")
-        return cls(data["prompt"], data["node"], (size[0], size[1]), float(start), window, lockstep)
+        codec = data.get("codec", "jpeg")
+        if codec not in CODECS:
+            raise LiveRefused(f"'codec' must be one of {', '.join(CODECS)}")
+        if codec == "h264" and (size[0] % 2 or size[1] % 2):
+            raise LiveRefused("'size' must be even in both directions for H.264")
+        return cls(data["prompt"], data["node"], (size[0], size[1]), float(start), window, lockstep, codec)
 
 
 #: what the session process sends up its pipe: a frame message, or a JSON note for the client
@@ -85,8 +94,30 @@ def _note(conn: Connection, kind: str, **data: Any) -> None:
     conn.send_bytes(NOTE + json.dumps({"type": kind, **data}).encode())
 
 
-def _frame(conn: Connection, shown: LiveFrame) -> None:
-    conn.send_bytes(FRAME + shown.message())
+@dataclass(frozen=True)
+class Credit:
+    """The relay has room for ``count`` more frames (sent down the pipe)."""
+
+    count: int = 1
+
+
+class _Stream:
+    """The session's frames up the pipe, encoded only while the relay has room for them (its credits): a frame
+    with no room is dropped before it is encoded, so an H.264 stream stays decodable — the next frame refers to
+    the last one sent — and a slow client costs no encoding."""
+
+    def __init__(self, conn: Connection, start: LiveStart, fps: int) -> None:
+        self.conn = conn
+        self.encoder = encoder_for(start.codec, start.size, fps)
+        self.credits = start.window or INITIAL_CREDITS
+        self.dropped = 0
+
+    def offer(self, shown: LiveFrame) -> None:
+        if self.credits <= 0:
+            self.dropped += 1
+            return
+        self.credits -= 1
+        self.conn.send_bytes(FRAME + shown.message(self.encoder, self.dropped))
 
 
 def play(executor: Executor, start: LiveStart, conn: Connection, idle_seconds: float) -> None:
@@ -98,13 +129,18 @@ def play(executor: Executor, start: LiveStart, conn: Connection, idle_seconds: f
     except (WorkflowError, ValueError, KeyError) as refused:
         _note(conn, "error", message=str(refused))
         return
-    _note(conn, "ready", fps=session.fps, frame=session.frame, size=list(start.size), backend=rollout.info.name)
+    _note(conn, "ready", fps=session.fps, frame=session.frame, size=list(start.size), backend=rollout.info.name,
+          codec=start.codec)
+    stream = _Stream(conn, start, session.fps)
     period, next_tick, last_input = 1.0 / session.fps, time.monotonic(), time.monotonic()
-    _frame(conn, session.current())
+    stream.offer(session.current())
     while True:
         stepped = False
         while conn.poll(max(0.0, (last_input + idle_seconds if start.lockstep else next_tick) - time.monotonic())):
             message = conn.recv()
+            if isinstance(message, Credit):
+                stream.credits += message.count
+                continue
             last_input = time.monotonic()
             if isinstance(message, End) or message is None:
                 keep = isinstance(message, End) and message.keep
@@ -113,7 +149,7 @@ def play(executor: Executor, start: LiveStart, conn: Connection, idle_seconds: f
             if isinstance(message, LiveInput):
                 session.hold(message)
                 if start.lockstep:
-                    _frame(conn, session.tick())
+                    stream.offer(session.tick())
                     stepped = True
                     break
             else:
@@ -126,7 +162,7 @@ def play(executor: Executor, start: LiveStart, conn: Connection, idle_seconds: f
         if time.monotonic() - last_input > idle_seconds:
             _note(conn, "error", message=f"the session ended after {idle_seconds:g} s without input")
             return
-        _frame(conn, session.tick())
+        stream.offer(session.tick())
         next_tick += period
         if next_tick < time.monotonic() - period:  # fell behind: do not try to catch up in a burst
             next_tick = time.monotonic()
@@ -222,22 +258,23 @@ class LiveHost:
 
 
 class _Relay:
-    """Client messages down to the session process, its frames up to the client, newest first."""
+    """Client messages down to the session process; its notes and frames up to the client, in order. The frames
+    are at most the credits the process was given: one back per frame sent (or, with a window, per frame the
+    client acknowledged), so a client that cannot keep up gets frames dropped before they are made, never a queue.
+    """
 
     def __init__(self, ws: web.WebSocketResponse, child: ChildProcess, window: int | None = None) -> None:
         self.ws, self.child, self.window = ws, child, window
-        self.in_flight: deque[int] = deque()  # frames sent and not yet acknowledged, oldest first
+        self.in_flight: deque[int] = deque()  # with a window: frames sent and not yet acknowledged, oldest first
         self.loop = asyncio.get_running_loop()
-        self.latest: bytes | None = None
+        self.outbox: deque[dict[str, Any] | bytes] = deque()  # notes and frames to send, in the order made
         self.wake = asyncio.Event()
         self.done = asyncio.Event()
-        self.dropped = 0
-        self.notes: list[dict[str, Any]] = []
 
     async def run(self) -> None:
         reader = threading.Thread(target=self.read_child, name="worldgraph-live-relay", daemon=True)
         reader.start()
-        sender = asyncio.create_task(self.send_frames())
+        sender = asyncio.create_task(self.send_out())
         try:
             async for message in self.ws:
                 if message.type != WSMsgType.TEXT:
@@ -250,8 +287,7 @@ class _Relay:
                 if isinstance(parsed, Ack):
                     self.acknowledged(parsed.frame)
                     continue
-                with contextlib.suppress(OSError, ValueError):
-                    self.child.send(parsed)
+                self.tell_child(parsed)
                 if isinstance(parsed, End):
                     await asyncio.wait_for(self.done.wait(), 10)
                     break
@@ -259,8 +295,11 @@ class _Relay:
                     break
         finally:
             sender.cancel()
-            with contextlib.suppress(OSError, ValueError):
-                self.child.send(None)
+            self.tell_child(None)
+
+    def tell_child(self, message: Any) -> None:
+        with contextlib.suppress(OSError, ValueError):  # the process has ended: nothing to tell
+            self.child.send(message)
 
     def read_child(self) -> None:
         """In a thread: the session process's messages, until it ends."""
@@ -271,44 +310,42 @@ class _Relay:
                 message = conn.recv_bytes()
             except (EOFError, OSError):
                 break
-            if message[:1] == NOTE:
-                self.loop.call_soon_threadsafe(self.note, json.loads(message[1:]))
-            else:
-                self.loop.call_soon_threadsafe(self.frame, message[1:])
+            self.loop.call_soon_threadsafe(self.queue, json.loads(message[1:]) if message[:1] == NOTE
+                                           else message[1:])
         self.child.process.join(5)
         code = self.child.exitcode
         if code not in (0, None):
-            self.loop.call_soon_threadsafe(self.note, {"type": "error",
-                                                       "message": f"the live session crashed: {describe_exit(code)}"})
+            self.loop.call_soon_threadsafe(self.queue, {"type": "error",
+                                                        "message": f"the live session crashed: {describe_exit(code)}"})
         self.loop.call_soon_threadsafe(self.done.set)
         self.loop.call_soon_threadsafe(self.wake.set)
 
-    def frame(self, message: bytes) -> None:
-        if self.latest is not None:
-            self.dropped += 1
-        self.latest = message
-        self.wake.set()
-
-    def note(self, note: dict[str, Any]) -> None:
-        self.notes.append(note)
+    def queue(self, item: dict[str, Any] | bytes) -> None:
+        self.outbox.append(item)
         self.wake.set()
 
     def acknowledged(self, frame: int) -> None:
+        count = 0
         while self.in_flight and self.in_flight[0] <= frame:
             self.in_flight.popleft()
-        self.wake.set()
+            count += 1
+        if count:
+            self.tell_child(Credit(count))
 
-    async def send_frames(self) -> None:
+    async def send_out(self) -> None:
         while True:
             await self.wake.wait()
             self.wake.clear()
-            while self.notes:
-                await self.ws.send_json(self.notes.pop(0))
-            if self.latest is not None and (self.window is None or len(self.in_flight) < self.window):
-                message, self.latest = self.latest, None
-                if self.window is not None:
-                    self.in_flight.append(unpack_frame(message)[0]["frame"])
-                await self.ws.send_bytes(message)
-            if self.done.is_set() and not self.notes:  # a frame still held back is dropped with the session
+            while self.outbox:
+                item = self.outbox.popleft()
+                if isinstance(item, dict):
+                    await self.ws.send_json(item)
+                    continue
+                await self.ws.send_bytes(item)
+                if self.window is None:
+                    self.tell_child(Credit())
+                else:
+                    self.in_flight.append(unpack_frame(item)[0]["frame"])
+            if self.done.is_set():
                 await self.ws.close()
                 return

@@ -11,6 +11,7 @@ from typing import Any
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 from aiohttp import WSMsgType
 from serverkit import ROOT, run_async, serve
@@ -18,6 +19,7 @@ from serverkit import ROOT, run_async, serve
 import graph
 from graph.packs import PackOptions, load_packs
 from live import unpack_frame
+from media.realtime import FrameDecoder
 from webserver.keys import LIVE
 
 WANDER = json.loads((ROOT / "workflows" / "wander.json").read_text())
@@ -161,3 +163,31 @@ async def test_a_session_whose_world_crashes_ends_with_a_message_and_the_server_
         await again.send_json(start_message())
         assert (await next_json(again))["type"] == "ready"
         await next_frame(again)
+
+
+@run_async
+async def test_an_h264_stream_decodes_in_order_and_skips_frames_before_encoding_them(make_app):
+    async with serve(make_app()) as client:
+        ws = await client.ws_connect("/live")
+        await next_json(ws)
+        await ws.send_json({**start_message((160, 90)), "codec": "h264", "window": 1})
+        assert (await next_json(ws))["codec"] == "h264"
+        decoder, shown = FrameDecoder(), []
+        await ws.send_json({"type": "input", "seq": 1, "move": [1, 0, 0], "look": [3, 0]})
+        while len(shown) < 6:
+            message = await ws.receive(timeout=30)
+            if message.type != WSMsgType.BINARY:
+                continue
+            header, data = unpack_frame(message.data)
+            assert header["codec"] == "h264" and header["key"] == (not shown)  # a key frame first, then P frames
+            shown.append((header, decoder.decode("h264", data)))
+            if len(shown) == 3:
+                await asyncio.sleep(0.5)  # a client that stalls: the frames meanwhile are never encoded
+            await ws.send_json({"type": "ack", "frame": header["frame"]})
+        assert all(pixels.shape == (90, 160, 3) for _, pixels in shown)
+        assert shown[3][0]["dropped"] >= 3 and shown[3][0]["frame"] >= shown[2][0]["frame"] + 4
+        assert np.abs(shown[-1][1].astype(int) - shown[0][1].astype(int)).mean() > 2  # walked and turned
+        again = await client.ws_connect("/live")
+        await next_json(again)
+        await again.send_json({**start_message((161, 90)), "codec": "h264"})
+        assert "must be even" in (await next_json(again))["message"]
