@@ -17,6 +17,7 @@ from fractions import Fraction
 from typing import Protocol
 
 import av
+from av.video.codeccontext import VideoCodecContext
 import numpy as np
 
 from .image import decode_image, encode_jpeg
@@ -94,7 +95,7 @@ class FrameDecoder:
     """Decodes a stream's frames in order, whatever their codec (a client's side)."""
 
     def __init__(self) -> None:
-        self._h264: av.CodecContext | None = None
+        self._h264: VideoCodecContext | None = None
 
     def decode(self, codec: str, data: bytes) -> np.ndarray:
         if codec == "jpeg":
