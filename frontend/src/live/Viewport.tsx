@@ -27,6 +27,7 @@ interface Toast {
 }
 
 const TOAST_MS = { info: 2500, error: 7000 };
+const UNLOCK_GRACE_MS = 300;
 let toastCounter = 0;
 
 const typing = (target: EventTarget | null) =>
@@ -113,7 +114,9 @@ function Viewport({ request, size }: { request: PlayRequest; size: [number, numb
       }
       if (event.key === 'Escape') {
         event.preventDefault();
+        // the browser lets the mouse go on Escape; some pass that Escape on too, just after the unlock
         if (document.pointerLockElement) document.exitPointerLock();
+        else if (performance.now() - unlockedAt < UNLOCK_GRACE_MS) return;
         else if (now.playing) now.discard();
         else now.leave();
       } else if (event.key === 'Enter' && now.playing) {
@@ -132,7 +135,12 @@ function Viewport({ request, size }: { request: PlayRequest; size: [number, numb
         }
       }
     };
-    const onLock = () => setLocked(document.pointerLockElement === canvas.current);
+    let unlockedAt = -Infinity;
+    const onLock = () => {
+      const isLocked = document.pointerLockElement === canvas.current;
+      if (!isLocked) unlockedAt = performance.now();
+      setLocked(isLocked);
+    };
     window.addEventListener('keydown', onKey);
     document.addEventListener('pointerlockchange', onLock);
     return () => {
@@ -150,7 +158,9 @@ function Viewport({ request, size }: { request: PlayRequest; size: [number, numb
           <span className="wg-live-dot" data-on={playing} />
           <strong>Live</strong> {title} <span className="wg-live-muted">#{request.node}</span>
         </div>
-        <Hud stats={session.stats} path={session.path} backend={view.ready ? `${view.ready.backend} · ${view.ready.size.join('×')} · ${view.ready.fps} fps` : ''} />
+        {view.ready && view.phase !== 'ended' && (
+          <Hud stats={session.stats} path={session.path} backend={`${view.ready.backend} · ${view.ready.size.join('×')} · ${view.ready.fps} fps`} />
+        )}
         <div className="wg-live-actions">
           <label className="wg-live-from">from
             <input aria-label="start time" value={from} size={5} onChange={(e) => setFrom(e.target.value)}

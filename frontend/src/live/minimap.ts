@@ -4,7 +4,7 @@
  */
 import type { Pose } from './protocol';
 
-const MIN_SPAN = 40;
+const MIN_SPAN = 30;
 const MIN_STEP = 0.25;
 const MAX_POINTS = 20_000;
 

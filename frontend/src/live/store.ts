@@ -13,7 +13,7 @@ export interface PlayRequest {
   node: string;
   /** Seconds into the node's walk. */
   start: number;
-  /** performance.now() when Play was pressed (for the first frame's time). */
+  /** performance.now() when Play was pressed, or the size changed (for the first frame's time). */
   at: number;
 }
 
@@ -51,7 +51,8 @@ export const useLive = create<LiveState>()((set) => ({
     } catch {
       /* private mode: the size lasts this visit */
     }
-    set({ size });
+    // a new size is a new session: its first frame counts from now
+    set((state) => ({ size, open: state.open && { ...state.open, at: performance.now() } }));
   },
   close: () => set({ open: null }),
 }));
