@@ -11,7 +11,7 @@ export interface ConnectionHandlers {
   /** A frame: its header and the JPEG (a view into the message, not a copy); `bytes` is the whole message. */
   onFrame(header: FrameHeader, jpeg: Blob, bytes: number): void;
   onAudio(message: ArrayBuffer): void;
-  /** The socket closed (whoever closed it). */
+  /** The socket closed, by the server or the network (not after `close()`). */
   onClose(): void;
 }
 
@@ -22,7 +22,6 @@ export function liveUrl(origin: string = window.location.origin): string {
 export class LiveConnection {
   private readonly socket: WebSocket;
   private seq = 0;
-  private closed = false;
 
   constructor(start: Omit<StartMessage, 'type'>, private readonly handlers: ConnectionHandlers, url: string = liveUrl()) {
     this.socket = new WebSocket(url);
@@ -41,10 +40,7 @@ export class LiveConnection {
         this.binary(message.data);
       }
     };
-    this.socket.onclose = () => {
-      this.closed = true;
-      handlers.onClose();
-    };
+    this.socket.onclose = () => handlers.onClose();
   }
 
   private binary(data: ArrayBuffer): void {
@@ -63,10 +59,6 @@ export class LiveConnection {
   private next(): number {
     this.seq += 1;
     return this.seq;
-  }
-
-  get open(): boolean {
-    return !this.closed && this.socket.readyState === WebSocket.OPEN;
   }
 
   /** Hold `held` from now on; returns the message's seq (frames that reflect it carry input_seq >= it). */
@@ -90,7 +82,6 @@ export class LiveConnection {
 
   /** Close the socket: the server ends the session's process. */
   close(): void {
-    this.closed = true;
     this.socket.onmessage = null;
     this.socket.onclose = null;
     this.socket.close();
