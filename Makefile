@@ -61,6 +61,7 @@ bench: setup editor chromium
 	$(BIN)/python bench/server.py --json
 	$(BIN)/python bench/learned.py --json
 	node bench/editor.mjs --json
+	node bench/live.mjs --json
 
 clean:
 	rm -rf $(VENV) output temp build *.egg-info $(FRONTEND)/node_modules $(FRONTEND)/dist

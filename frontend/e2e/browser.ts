@@ -14,9 +14,14 @@ export interface Editor {
   errors: string[];
 }
 
-/** A fresh browser profile (empty localStorage) on the editor, loaded and ready. */
-export async function openEditor(browser: Browser): Promise<Editor> {
+/** A fresh browser profile (empty localStorage, or these items) on the editor, loaded and ready. */
+export async function openEditor(browser: Browser, storage: Record<string, string> = {}): Promise<Editor> {
   const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
+  if (Object.keys(storage).length) {
+    await context.addInitScript((items) => {
+      for (const [key, value] of Object.entries(items)) if (localStorage.getItem(key) === null) localStorage.setItem(key, value);
+    }, storage);
+  }
   const page = await context.newPage();
   const errors: string[] = [];
   page.on('pageerror', (error) => errors.push(error.message));
@@ -34,17 +39,18 @@ export async function openEditor(browser: Browser): Promise<Editor> {
  * One browser and one fresh editor shared by the tests of a file: registers the file's beforeAll and
  * afterAll, and returns the editor (ready once the tests run).
  */
-export function editorPerFile(): Editor {
+export function editorPerFile(storage: Record<string, string> = {}): Editor & { browser: Browser } {
   let browser: Browser | undefined;
   let editor: Editor | undefined;
   beforeAll(async () => {
     browser = await launchChromium();
-    editor = await openEditor(browser);
+    editor = await openEditor(browser, storage);
   });
   afterAll(async () => {
     await browser?.close();
   });
   return {
+    get browser() { return browser!; },
     get context() { return editor!.context; },
     get page() { return editor!.page; },
     get errors() { return editor!.errors; },

@@ -13,6 +13,8 @@ import { TabStrip, TopBar } from './components/TopBar';
 import { dispatchToExtensions, loadExtensions, reportPacks } from './extensions';
 import type { FlowEdge, FlowNode } from './graph/document';
 import { commandFor } from './keymap';
+import { useLive } from './live/store';
+import { LiveViewport } from './live/Viewport';
 import { isDirty, useEditor } from './store/editor';
 import { persistSession, restoreSession } from './store/persist';
 import { useRun } from './store/run';
@@ -81,7 +83,7 @@ export function App() {
       pointer: () => flow.current?.screenToFlowPosition(pointer.current) ?? { x: 0, y: 0 },
     };
     const onKey = (event: KeyboardEvent) => {
-      if (useUi.getState().dialog) return;
+      if (useUi.getState().dialog || useLive.getState().open) return;
       const command = commandFor(event, typing(event.target) ? ['anywhere'] : ['anywhere', 'canvas']);
       if (!command || command === 'closeMenu') return;
       event.preventDefault();
@@ -128,6 +130,7 @@ export function App() {
           )}
           <SidePanel />
         </main>
+        <LiveViewport />
         <Dialogs />
         <Notices />
         {dropping && <div className="wg-drop-hint">Drop a workflow, PNG or video to open it</div>}

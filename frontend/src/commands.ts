@@ -6,6 +6,8 @@ import { addGroup, copySelection, duplicate, paste, randomiseSeeds, removeSelect
 import type { WorkflowJson } from './graph/workflow';
 import { isCurrentWorkflow } from './graph/workflow';
 import type { CommandId } from './keymap';
+import { canPlay, useLive } from './live/store';
+import { parseTime } from './live/time';
 import { activeTab, isDirty, useEditor } from './store/editor';
 import { useRun } from './store/run';
 import { askConfirm, askText, askUnsaved, notify, useUi } from './store/ui';
@@ -185,6 +187,36 @@ export function duplicateSelection(): void {
   useEditor.getState().change((doc) => duplicate(doc, new Set(doc.nodes.filter((n) => n.selected).map((n) => n.id))));
 }
 
+/** Play a node live (one with a LATENT output) from `start` seconds into its walk. */
+export function play(nodeId: string, start = 0): void {
+  const editor = useEditor.getState();
+  const tab = activeTab(editor);
+  const node = tab?.doc.nodes.find((n) => n.id === nodeId);
+  if (!tab || node?.type !== 'world') return;
+  if (!canPlay(editor.library.get(node.data.cls))) {
+    notify('error', `node ${nodeId} (${node.data.cls}) has no LATENT output to play`);
+    return;
+  }
+  useLive.getState().play(tab.id, nodeId, start);
+}
+
+/** Play from a time the artist types (m:ss or seconds), to re-walk from there. */
+export async function playFrom(nodeId: string): Promise<void> {
+  const answer = await askText('Play from (m:ss or seconds)', '0:00');
+  if (answer === null) return;
+  const start = parseTime(answer);
+  if (start === null) notify('error', `“${answer}” is not a time: write m:ss (0:42) or seconds (42)`);
+  else play(nodeId, start);
+}
+
+/** Play the selected node, if one can be played. */
+export function playSelection(): void {
+  const editor = useEditor.getState();
+  const node = activeTab(editor)?.doc.nodes.find((n) => n.selected && n.type === 'world' && canPlay(editor.library.get(n.data.cls)));
+  if (node) play(node.id);
+  else notify('info', 'select a node with a LATENT output (a walk or a Director node) to play it');
+}
+
 /** What the canvas lends the shortcuts: fitting the view, and the pointer in flow coordinates. */
 export interface CanvasView {
   fit(): void;
@@ -206,4 +238,5 @@ export const shortcuts: Record<Exclude<CommandId, 'closeMenu'>, (view: CanvasVie
   duplicate: duplicateSelection,
   delete: deleteSelection,
   fitView: (view) => view.fit(),
+  play: playSelection,
 };

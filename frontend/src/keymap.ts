@@ -9,7 +9,7 @@ export type KeyContext = 'anywhere' | 'canvas' | 'menu';
 
 export type CommandId =
   | 'save' | 'saveAs' | 'open' | 'queue' | 'undo' | 'redo' | 'copy' | 'paste' | 'selectAll' | 'group' | 'duplicate'
-  | 'delete' | 'fitView' | 'closeMenu';
+  | 'delete' | 'fitView' | 'play' | 'closeMenu';
 
 export interface KeyBinding {
   /** A chord: modifiers (Mod, Shift, Alt) then the key, joined by `+`: `Mod+Shift+Z`, `Delete`, `.` */
@@ -35,6 +35,7 @@ export const KEYMAP: readonly KeyBinding[] = [
   { keys: 'Delete', command: 'delete', description: 'delete the selection', when: 'canvas' },
   { keys: 'Backspace', command: 'delete', description: 'delete the selection', when: 'canvas' },
   { keys: '.', command: 'fitView', description: 'fit the view', when: 'canvas' },
+  { keys: 'P', command: 'play', description: 'play the selected node live', when: 'canvas' },
   { keys: 'Escape', command: 'closeMenu', description: 'close the menu', when: 'menu' },
 ];
 

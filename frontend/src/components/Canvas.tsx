@@ -12,6 +12,7 @@ import type { MenuRequest } from './ContextMenu';
 import { ContextMenu } from './ContextMenu';
 import { compatible } from '../graph/types';
 import { activeTab, useEditor } from '../store/editor';
+import { canPlay } from '../live/store';
 import type { AddNodeRequest } from './AddNodeDialog';
 import { AddNodeDialog } from './AddNodeDialog';
 import { LinkedInputs } from './context';
@@ -117,8 +118,14 @@ export function Canvas({ onReady }: { onReady(instance: ReactFlowInstance<FlowNo
     }
     const title = node.type === 'world' ? node.data.title || useEditor.getState().library.get(node.data.cls)?.displayName || node.data.cls
       : node.data.title;
+    const playable = node.type === 'world' && canPlay(useEditor.getState().library.get(node.data.cls));
+    const play = playable ? [
+      { label: 'Play live', action: () => commands.play(node.id) },
+      { label: 'Play from…', action: () => void commands.playFrom(node.id) },
+    ] : [];
     setMenu({
       x: event.clientX, y: event.clientY, items: [
+        ...play,
         { label: 'Rename…', action: () => void askText('Rename', title).then((name) => name !== null && change((doc) => setTitle(doc, node.id, name.trim()))) },
         { label: 'Duplicate', action: () => change((doc) => duplicate(doc, new Set([node.id]))) },
         { label: 'Copy', action: commands.copy },

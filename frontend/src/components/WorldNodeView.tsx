@@ -6,6 +6,8 @@ import type { InputDef, NodeDef } from '../api/objectInfo';
 import type { WorldNode } from '../graph/document';
 import { inputHandle, outputHandle, showsSocket } from '../graph/document';
 import { setSeedControl, setTitle, setValue, toggleSocket } from '../graph/edit';
+import { play } from '../commands';
+import { canPlay } from '../live/store';
 import { fallbackColour } from '../graph/types';
 import { useEditor } from '../store/editor';
 import { useRun } from '../store/run';
@@ -106,6 +108,10 @@ function WorldNodeViewImpl(props: NodeProps<WorldNode>) {
       <div className="wg-node-header">
         <Title node={self} def={def} />
         <span className="wg-node-id">#{id}</span>
+        {canPlay(def) && (
+          <button className="nodrag wg-play" aria-label={`play node ${id}`} title="Play live: walk this world yourself (P)"
+            onClick={() => play(id)}>▶ Play</button>
+        )}
         {run && <span className={`wg-status wg-status-${run.status}`}>{run.status}</span>}
       </div>
       <div className="wg-progress" role="progressbar" aria-valuenow={Math.round(fraction * 100)}>

@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+/**
+ * Live play as a person gets it: the editor's Play viewport in headless chromium against a real server,
+ * walking with keys that change every few frames.
+ *
+ *   node bench/live.mjs [--json] [--seconds 60] [--seconds-720p 30] [--fps 30]
+ *
+ * fps_480p / fps_720p: frames drawn on the viewport's canvas per second (the rollout plays at --fps).
+ * dropped_frames_480p: frames not drawn: dropped by the server (gaps in the frame index) or replaced by a
+ *   newer one before they were drawn.
+ * latency_p50_ms / latency_p95_ms: from an input message sent to the first frame drawn that reflects it
+ *   (the frame's input_seq), at 480p.
+ * mbit_per_s_480p: what the socket carried, frames and headers.
+ * first_frame_s: from pressing Play to the first frame drawn (the workflow evaluated up to the node first);
+ *   first_frame_720p_s from choosing 720p in the viewport (a new session) to its first frame.
+ * The numbers come from the viewport's own `window.__worldgraphLive`. The server and chromium share this
+ * machine's cores. Needs `make editor` (frontend/dist) and chromium (`make chromium`).
+ */
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const FRONTEND = join(dirname(fileURLToPath(import.meta.url)), '..', 'frontend');
+const require = createRequire(join(FRONTEND, 'package.json'));
+require.resolve('playwright-core'); // fail early, with a clear message, when `make editor` has not run
+const { launchChromium } = await import(join(FRONTEND, 'e2e', 'chromium.mjs'));
+const { startServer } = await import(join(FRONTEND, 'e2e', 'serverProcess.mjs'));
+
+function option(name, fallback) {
+  const index = process.argv.indexOf(name);
+  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+}
+
+const seconds480 = option('--seconds', 60);
+const seconds720 = option('--seconds-720p', process.argv.includes('--seconds') ? seconds480 / 2 : 30);
+const fps = option('--fps', 30);
+const WARM_UP_S = 1;
+/** Keys held in turn (each change is one input message), one change every KEY_MS. */
+const KEYS = ['KeyW', 'KeyW', 'KeyA', 'KeyW', 'KeyD', 'ArrowRight', 'KeyW', 'ArrowLeft'];
+const KEY_MS = 250;
+
+const round = (value, places = 3) => (value === null ? null : Math.round(value * 10 ** places) / 10 ** places);
+function percentile(values, p) {
+  if (!values.length) return null;
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))];
+}
+
+function workflow(duration) {
+  return {
+    format: 'worldgraph/workflow', version: 2,
+    nodes: {
+      '1': { class: 'LoadWorld', inputs: { source: 'preset', preset: 'alpine_meadow', seed: 4 } },
+      '2': { class: 'WanderRollout', inputs: { mode: 'walk', duration, fps, time_scale: 60, seed: 1 } },
+    },
+    links: [{ from: ['1', 'world'], to: ['2', 'world'] }],
+    layout: { nodes: { '1': { pos: [0, 0] }, '2': { pos: [320, 0] } } },
+  };
+}
+
+const stats = (page) => page.evaluate(() => {
+  const live = window.__worldgraphLive;
+  return live && { drawn: live.framesDrawn, notDrawn: live.dropped + live.skipped, bytes: live.bytes, latencies: live.latencies.length,
+    openedAt: live.openedAt, firstDrawnAt: live.firstDrawnAt, at: performance.now(), phase: live.phase };
+});
+
+/** Walk for `seconds` after the first frame, keys changing every KEY_MS; what the viewport measured. */
+async function walk(page, seconds) {
+  await page.waitForFunction(() => window.__worldgraphLive?.framesDrawn > 0 && window.__worldgraphLive.phase === 'playing',
+    null, { timeout: 180_000 });
+  const first = await stats(page);
+  await page.waitForTimeout(WARM_UP_S * 1000);
+  const from = await stats(page);
+  const until = Date.now() + seconds * 1000;
+  let held = null;
+  for (let i = 0; Date.now() < until; i++) {
+    if (held) await page.keyboard.up(held);
+    held = KEYS[i % KEYS.length];
+    await page.keyboard.down(held);
+    await page.waitForTimeout(KEY_MS);
+  }
+  if (held) await page.keyboard.up(held);
+  const to = await stats(page);
+  if (to.phase !== 'playing') throw new Error(`the session ended while walking (${to.phase})`);
+  const latencies = await page.evaluate(([start]) => window.__worldgraphLive.latencies.slice(start), [from.latencies]);
+  const elapsed = (to.at - from.at) / 1000;
+  return {
+    first_frame_s: (first.firstDrawnAt - first.openedAt) / 1000,
+    fps: (to.drawn - from.drawn) / elapsed,
+    dropped: to.notDrawn - from.notDrawn,
+    mbit_per_s: ((to.bytes - from.bytes) * 8) / elapsed / 1e6,
+    latencies,
+  };
+}
+
+/** Press Play on the walk node: the viewport opens at the size the page keeps (854x480 at first). */
+async function play(page) {
+  await page.getByRole('button', { name: 'play node 2' }).click();
+  await page.getByRole('dialog', { name: 'Live play' }).waitFor();
+}
+
+/** The viewport's size menu: the session starts again at that size. */
+async function resize(page, width, height) {
+  await page.getByLabel('picture size').selectOption(`${width}x${height}`);
+  await page.waitForFunction((w) => window.__worldgraphLive?.size[0] === w, width);
+}
+
+async function leave(page) {
+  await page.keyboard.press('Escape');
+  await page.getByRole('dialog', { name: 'Live play' }).waitFor({ state: 'detached' });
+}
+
+const server = await startServer();
+const browser = await launchChromium();
+try {
+  const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
+  await context.addInitScript(() => localStorage.setItem('worldgraph.live.size', '854x480'));
+  const page = await context.newPage();
+  await page.goto(server.url);
+  await page.locator('.react-flow__node').first().waitFor();
+  await page.locator('input[aria-label="import file"]').setInputFiles({
+    name: 'live-bench.json', mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(workflow(Math.ceil(seconds480 + seconds720 + 60)))),
+  });
+  await page.getByRole('tab', { selected: true }).filter({ hasText: 'live-bench' }).waitFor();
+
+  await play(page);
+  const at480 = await walk(page, seconds480);
+  await resize(page, 1280, 720);
+  const at720 = await walk(page, seconds720);
+  await leave(page);
+
+  const result = {
+    seconds_480p: seconds480,
+    seconds_720p: seconds720,
+    rollout_fps: fps,
+    fps_480p: round(at480.fps, 2),
+    dropped_frames_480p: at480.dropped,
+    latency_p50_ms: round(percentile(at480.latencies, 50), 1),
+    latency_p95_ms: round(percentile(at480.latencies, 95), 1),
+    latency_samples: at480.latencies.length,
+    mbit_per_s_480p: round(at480.mbit_per_s, 2),
+    first_frame_s: round(at480.first_frame_s),
+    fps_720p: round(at720.fps, 2),
+    dropped_frames_720p: at720.dropped,
+    latency_p50_ms_720p: round(percentile(at720.latencies, 50), 1),
+    mbit_per_s_720p: round(at720.mbit_per_s, 2),
+    first_frame_720p_s: round(at720.first_frame_s),
+  };
+  console.log(process.argv.includes('--json') ? JSON.stringify(result) : result);
+} finally {
+  await browser.close();
+  await server.stop();
+}
