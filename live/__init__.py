@@ -1,12 +1,15 @@
 """Live play: a world stepped frame by frame with the latest input, events applied as they come, and what
-was played recorded as a canonical action track and Director edits (``LiveSession``); the wire protocol of a
-live socket (``protocol``); the same loop for agents as a Gymnasium environment (``live.gym``).
+was played recorded as a canonical action track and Director edits (``LiveSession``); the sound of what is
+played, as it is played (``LiveSound``); the wire protocol of a live socket (``protocol``); the same loop
+for agents as a Gymnasium environment (``live.gym``).
 
 ``live`` uses the world contract and ``media``; it knows nothing of the graph or the server.
 """
 
-from .protocol import End, Event, LiveInput, ProtocolError, pack_frame, parse_message, unpack_frame
+from .protocol import (End, Event, LiveInput, ProtocolError, pack_audio, pack_frame, parse_message, unpack,
+                       unpack_frame)
 from .session import LiveFrame, LiveSession, Recording
+from .sound import LiveAudio, LiveSound
 
-__all__ = ["End", "Event", "LiveFrame", "LiveInput", "LiveSession", "ProtocolError", "Recording", "pack_frame",
-           "parse_message", "unpack_frame"]
+__all__ = ["End", "Event", "LiveAudio", "LiveFrame", "LiveInput", "LiveSession", "LiveSound", "ProtocolError",
+           "Recording", "pack_audio", "pack_frame", "parse_message", "unpack", "unpack_frame"]

@@ -2,10 +2,12 @@
 
 The process evaluates the workflow up to the node that is played (its LATENT output: any backend's rollout),
 then plays it with ``live.LiveSession`` at the rollout's frame rate: it takes the client's messages as they
-come, steps, renders, encodes JPEG and sends each frame message up the pipe. The socket side keeps only the
-newest frame not yet sent: a slow client gets frames dropped, never a growing queue (latency beats
-completeness). A session ends when its socket closes, when the client ends it (its recording comes back), when
-it is idle too long, or when its process dies — which ends that session with a message, never the server.
+come, steps, renders, encodes JPEG and sends each frame message up the pipe, then the walk's sound
+(``live.LiveSound``) in spans of a few frames. The socket side keeps only the newest frame not yet sent: a
+slow client gets frames dropped, never a growing queue (latency beats completeness). Sound is never skipped
+(a gap is heard where a dropped frame is not seen) but is held for at most ``MAX_AUDIO_SECONDS``. A session
+ends when its socket closes, when the client ends it (its recording comes back), when it is idle too long, or
+when its process dies — which ends that session with a message, never the server.
 
 Trade-off on two cores: a live session and a queued job run at the same time, each in its own process, and
 share the cores; the session's frame rate drops while a heavy job renders rather than the job waiting.
@@ -19,6 +21,7 @@ import json
 import logging
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
 from typing import Any
@@ -28,10 +31,12 @@ from aiohttp import WSMsgType, web
 from graph import LATENT, Executor, Workflow, WorkflowError, jsontext
 from graph.workers import describe_exit
 from graph.workers.process import ChildProcess
-from live import End, LiveFrame, LiveInput, LiveSession, ProtocolError, parse_message
+from live import End, LiveFrame, LiveInput, LiveSession, LiveSound, ProtocolError, parse_message, unpack
 
 log = logging.getLogger("worldgraph.live")
 MAX_SIZE = (1280, 720)
+#: the most sound the socket side holds for a slow client; past it the oldest goes (and is counted)
+MAX_AUDIO_SECONDS = 4.0
 
 
 class LiveRefused(ValueError):
@@ -44,6 +49,7 @@ class LiveStart:
     node: str
     size: tuple[int, int]
     start: float  # seconds into the node's walk
+    audio: bool = True  # the walk's sound alongside the frames
 
     @classmethod
     def parse(cls, text: str) -> LiveStart:
@@ -62,11 +68,14 @@ class LiveStart:
             raise LiveRefused("'start' must be a time in seconds >= 0")
         if not isinstance(data.get("node"), str) or not isinstance(data.get("prompt"), dict):
             raise LiveRefused("'prompt' must be a workflow and 'node' the id of its node to play")
-        return cls(data["prompt"], data["node"], (size[0], size[1]), float(start))
+        audio = data.get("audio", True)
+        if not isinstance(audio, bool):
+            raise LiveRefused("'audio' must be true (the walk's sound alongside the frames) or false")
+        return cls(data["prompt"], data["node"], (size[0], size[1]), float(start), audio)
 
 
-#: what the session process sends up its pipe: a frame message, or a JSON note for the client
-FRAME, NOTE = b"F", b"N"
+#: what the session process sends up its pipe: a frame message, a sound message, or a JSON note for the client
+FRAME, AUDIO, NOTE = b"F", b"A", b"N"
 
 
 def _note(conn: Connection, kind: str, **data: Any) -> None:
@@ -77,18 +86,27 @@ def _frame(conn: Connection, shown: LiveFrame) -> None:
     conn.send_bytes(FRAME + shown.message())
 
 
+def _sound(conn: Connection, sound: LiveSound | None, session: LiveSession) -> None:
+    """The sound up to the frame just sent, when a span of it is complete (after the frame: it must not wait)."""
+    if sound is not None and (chunk := sound.hear(session.walk_state)) is not None:
+        conn.send_bytes(AUDIO + chunk.message())
+
+
 def play(executor: Executor, start: LiveStart, conn: Connection, idle_seconds: float) -> None:
     """The session process: evaluate, then play until the parent says end or goes away."""
     try:
         rollout = _rollout(executor, start)
         frame = min(round(start.start * rollout.fps), max(rollout.frames - 1, 0))
         session = LiveSession(rollout, executor.store, start.size, frame)
+        sound = LiveSound(rollout, executor.store) if start.audio else None
     except (WorkflowError, ValueError, KeyError) as refused:
         _note(conn, "error", message=str(refused))
         return
-    _note(conn, "ready", fps=session.fps, frame=session.frame, size=list(start.size), backend=rollout.info.name)
+    _note(conn, "ready", fps=session.fps, frame=session.frame, size=list(start.size), backend=rollout.info.name,
+          audio=None if sound is None else {"rate": sound.rate, "channels": sound.channels})
     period, next_tick, last_input = 1.0 / session.fps, time.monotonic(), time.monotonic()
     _frame(conn, session.current())
+    _sound(conn, sound, session)
     while True:
         while conn.poll(max(0.0, next_tick - time.monotonic())):
             message = conn.recv()
@@ -107,6 +125,7 @@ def play(executor: Executor, start: LiveStart, conn: Connection, idle_seconds: f
             _note(conn, "error", message=f"the session ended after {idle_seconds:g} s without input")
             return
         _frame(conn, session.tick())
+        _sound(conn, sound, session)
         next_tick += period
         if next_tick < time.monotonic() - period:  # fell behind: do not try to catch up in a burst
             next_tick = time.monotonic()
@@ -160,8 +179,37 @@ class LiveHost:
             await asyncio.to_thread(child.stop, 1.0)
 
 
+class AudioQueue:
+    """Sound messages not yet sent, oldest first. Unlike frames none is skipped (a gap is heard, a dropped
+    frame is not seen), but at most ``seconds`` of sound are held: past that the oldest go, counted."""
+
+    def __init__(self, seconds: float = MAX_AUDIO_SECONDS) -> None:
+        self.limit, self.seconds, self.dropped = seconds, 0.0, 0
+        self.messages: deque[tuple[float, bytes]] = deque()
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+    def put(self, message: bytes) -> None:
+        header, _ = unpack(message)
+        duration = header["samples"] / header["rate"]
+        self.messages.append((duration, message))
+        self.seconds += duration
+        while self.seconds > self.limit + 1e-6 and len(self.messages) > 1:
+            self.seconds -= self.messages.popleft()[0]
+            self.dropped += 1
+
+    def get(self) -> bytes | None:
+        if not self.messages:
+            return None
+        duration, message = self.messages.popleft()
+        self.seconds = self.seconds - duration if self.messages else 0.0
+        return message
+
+
 class _Relay:
-    """Client messages down to the session process, its frames up to the client, newest first."""
+    """Client messages down to the session process, its frames up to the client, newest first, and all its
+    sound, in order (``AudioQueue``)."""
 
     def __init__(self, ws: web.WebSocketResponse, child: ChildProcess) -> None:
         self.ws, self.child = ws, child
@@ -170,6 +218,7 @@ class _Relay:
         self.wake = asyncio.Event()
         self.done = asyncio.Event()
         self.dropped = 0
+        self.audio = AudioQueue()
         self.notes: list[dict[str, Any]] = []
 
     async def run(self) -> None:
@@ -208,6 +257,8 @@ class _Relay:
                 break
             if message[:1] == NOTE:
                 self.loop.call_soon_threadsafe(self.note, json.loads(message[1:]))
+            elif message[:1] == AUDIO:
+                self.loop.call_soon_threadsafe(self.sound, message[1:])
             else:
                 self.loop.call_soon_threadsafe(self.frame, message[1:])
         self.child.process.join(5)
@@ -224,6 +275,10 @@ class _Relay:
         self.latest = message
         self.wake.set()
 
+    def sound(self, message: bytes) -> None:
+        self.audio.put(message)
+        self.wake.set()
+
     def note(self, note: dict[str, Any]) -> None:
         self.notes.append(note)
         self.wake.set()
@@ -234,9 +289,11 @@ class _Relay:
             self.wake.clear()
             while self.notes:
                 await self.ws.send_json(self.notes.pop(0))
+            while (sound := self.audio.get()) is not None:
+                await self.ws.send_bytes(sound)
             if self.latest is not None:
                 message, self.latest = self.latest, None
                 await self.ws.send_bytes(message)
-            if self.done.is_set() and not self.notes and self.latest is None:
+            if self.done.is_set() and not self.notes and not self.audio and self.latest is None:
                 await self.ws.close()
                 return
