@@ -12,9 +12,17 @@ Client to server, JSON text, each with a ``seq`` the client counts up:
 - ``{"type": "ack", "seq": 10, "frame": 41}``: the client drew frame 41 (with a ``window`` in the start
   message, the server keeps at most that many frames unacknowledged and drops the rest).
 
-Server to client, binary: a 4-byte big-endian header length, the header as JSON text (``frame``, ``time``,
-``pose`` [x, y, z, yaw_deg, pitch_deg], ``input_seq``: the last input the frame reflects), then the frame as
-JPEG. A refused message is answered ``{"type": "error", "seq": ..., "message": ...}`` and changes nothing.
+Server to client, binary, two kinds in one framing: a 4-byte big-endian header length, the header as JSON
+text, then the payload.
+
+- A frame: header ``frame``, ``time``, ``pose`` [x, y, z, yaw_deg, pitch_deg], ``input_seq`` (the last
+  input the frame reflects), and no ``type``; the payload is the frame as JPEG.
+- Sound: header ``{"type": "audio", "frame": the span's first frame, "time": seconds of its first sample,
+  "rate": samples per second, "channels": 1 or 2, "samples": per channel}``; the payload is int16
+  little-endian PCM, channels interleaved. Spans follow each other without gaps or overlaps.
+
+A client tells them apart by the header's ``type``. A refused message is answered ``{"type": "error",
+"seq": ..., "message": ...}`` and changes nothing.
 """
 
 from __future__ import annotations
@@ -173,14 +181,31 @@ def parse_message(text: str | bytes) -> Message:
     raise ProtocolError(f"unknown message type {json.dumps(kind)[:40]}; one of: input, event, end, ack")
 
 
-def pack_frame(header: dict[str, Any], jpeg: bytes) -> bytes:
-    """A frame message: header length, header JSON, JPEG."""
+def _pack(header: dict[str, Any], payload: bytes) -> bytes:
     text = json.dumps(header, separators=(",", ":")).encode()
-    return _HEADER.pack(len(text)) + text + jpeg
+    return _HEADER.pack(len(text)) + text + payload
 
 
-def unpack_frame(message: bytes) -> tuple[dict[str, Any], bytes]:
-    """``(header, jpeg)`` of a frame message."""
+def pack_frame(header: dict[str, Any], jpeg: bytes) -> bytes:
+    """A frame message: header length, header JSON (no ``type``), JPEG."""
+    return _pack(header, jpeg)
+
+
+def pack_audio(header: dict[str, Any], pcm: bytes) -> bytes:
+    """A sound message: header length, header JSON (``"type": "audio"``), int16 little-endian PCM."""
+    if header.get("type") != "audio":
+        raise ValueError("an audio message's header has \"type\": \"audio\"")
+    if len(pcm) != 2 * header["channels"] * header["samples"]:
+        raise ValueError(f"{len(pcm)} bytes of PCM are not {header['samples']} samples of {header['channels']} "
+                         "int16 channels")
+    return _pack(header, pcm)
+
+
+def unpack(message: bytes) -> tuple[dict[str, Any], bytes]:
+    """``(header, payload)`` of a server message, frame or sound (``header.get("type") == "audio"``)."""
     (length,) = _HEADER.unpack_from(message)
     header = json.loads(message[_HEADER.size:_HEADER.size + length])
     return header, message[_HEADER.size + length:]
+
+
+unpack_frame = unpack  # the name frame-only clients know

@@ -7,8 +7,10 @@ Everything is deterministic by seed.
 from __future__ import annotations
 
 import hashlib
+import heapq
+import itertools
 import math
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -45,17 +47,8 @@ def _pan(mono: np.ndarray, pan: float, gain: float) -> np.ndarray:
     return np.stack([mono * math.cos(angle), mono * math.sin(angle)], axis=1) * np.float32(gain)
 
 
-def _place(out: np.ndarray, sound: np.ndarray, time: float) -> None:
-    start = round(time * RATE)
-    if start >= out.shape[0] or start + sound.shape[0] <= 0:
-        return
-    lo = max(start, 0)
-    hi = min(start + sound.shape[0], out.shape[0])
-    out[lo:hi] += sound[lo - start:hi - start]
-
-
 # ---- ambience ---------------------------------------------------------------------------------
-BLOCK_SECONDS = 10.0  # ambience is made block by block: memory does not grow with the track's length
+BLOCK_SECONDS = 10.0  # a whole track is made block by block: memory does not grow with its length
 
 
 class _FilteredNoise:
@@ -82,14 +75,16 @@ class _Wind:
 
 class _Rain:
     def __init__(self, rng: np.random.Generator) -> None:
-        self.rng = rng
+        self.when, self.size = rng.spawn(2)  # streams of their own: drops do not depend on the block length
         self.hiss = _FilteredNoise(rng, _sos("highpass", 1800.0))
         self.sos = _sos("bandpass", (1500.0, 6000.0))
         self.state = np.zeros((self.sos.shape[0], 2, 2))
 
     def block(self, env: np.ndarray, t: np.ndarray) -> np.ndarray:
         samples = env.shape[0]
-        clicks = (self.rng.random((samples, 2)) < 0.0015) * self.rng.uniform(-0.5, 0.5, (samples, 2))
+        clicks = np.zeros((samples, 2))
+        falling = self.when.random((samples, 2)) < 0.0015
+        clicks[falling] = self.size.uniform(-0.5, 0.5, int(np.count_nonzero(falling)))
         drops, self.state = sosfilt(self.sos, clicks, axis=0, zi=self.state)
         return (self.hiss.next(samples) * 0.09 + drops.astype(np.float32) * 0.6) * env[:, None]
 
@@ -150,12 +145,26 @@ def _bird_song(rng: np.random.Generator) -> np.ndarray:
     return np.concatenate(syllables).astype(np.float32)
 
 
-def _birds(rng: np.random.Generator, curve: np.ndarray, control_rate: float, out: np.ndarray) -> None:
-    seconds = out.shape[0] / RATE
-    for when in np.sort(rng.uniform(0, seconds, int(seconds * 0.9))):
-        level = curve[min(int(when * control_rate), curve.shape[0] - 1)]
-        if rng.random() < level:
-            _place(out, _pan(_bird_song(rng), rng.uniform(-0.9, 0.9), 0.05 * rng.uniform(0.4, 1.0)), when)
+class _Birds:
+    """Songs at random instants, 0.9 a second on average (each gap drawn as it comes, so the songs do not
+    depend on how long the track is or how it is cut), each sung with the chance its curve gives then."""
+
+    PER_SECOND = 0.9
+
+    def __init__(self, rng: np.random.Generator, start: float) -> None:
+        self.rng = rng
+        self.when = start + rng.exponential(1.0 / self.PER_SECOND)
+
+    def songs(self, stop: int, level: Callable[[float], float]) -> list[tuple[int, np.ndarray]]:
+        """The songs that start before sample ``stop``: (first sample, stereo samples)."""
+        songs = []
+        while round(self.when * RATE) < stop:
+            chance = level(self.when)
+            if chance > 0.01 and self.rng.random() < chance:
+                song = _pan(_bird_song(self.rng), self.rng.uniform(-0.9, 0.9), 0.05 * self.rng.uniform(0.4, 1.0))
+                songs.append((round(self.when * RATE), song))
+            self.when += self.rng.exponential(1.0 / self.PER_SECOND)
+        return songs
 
 
 # ---- one-shots --------------------------------------------------------------------------------
@@ -204,62 +213,211 @@ def whoosh(rng: np.random.Generator) -> np.ndarray:
     return (mix * np.sin(np.pi * t / t[-1]) ** 2 * 0.35).astype(np.float32)
 
 
-def music_bed(seconds: float, seed: int) -> np.ndarray:
-    """A slow, quiet pad: one chord every four seconds from a gentle progression."""
+CHORD = 4 * RATE  # samples from one chord to the next; each rings on a second longer
+
+
+def _chord_roots(seed: int) -> Iterator[float]:
     rng = _rng(seed, "music")
     roots = [220.0, 174.61, 261.63, 196.0]
+    for index in itertools.count():
+        yield roots[(index + int(rng.integers(0, 4))) % len(roots)]
+
+
+def _chord(index: int, root: float, samples: int) -> np.ndarray:
+    """The first ``samples`` samples of chord ``index`` (at most CHORD + RATE)."""
+    t = np.arange(min(CHORD + RATE, samples)) / RATE
+    shape = np.minimum(1.0, t / 1.5) * np.exp(-np.maximum(t - 3.0, 0) / 0.8)
+    tone = sum(np.sin(2 * np.pi * root * ratio * t) / (1 + i) for i, ratio in enumerate((1.0, 1.25, 1.5, 2.0)))
+    return _pan((tone * shape * 0.05).astype(np.float32), 0.3 * ((index % 2) * 2 - 1), 1.0)
+
+
+def music_bed(seconds: float, seed: int) -> np.ndarray:
+    """A slow, quiet pad: one chord every four seconds from a gentle progression."""
     samples = round(seconds * RATE)
     out = np.zeros((samples, 2), dtype=np.float32)
-    chord = int(4 * RATE)
-    for index, start in enumerate(range(0, samples, chord)):
-        root = roots[(index + int(rng.integers(0, 4))) % len(roots)]
-        t = np.arange(min(chord + RATE, samples - start)) / RATE
-        shape = np.minimum(1.0, t / 1.5) * np.exp(-np.maximum(t - 3.0, 0) / 0.8)
-        tone = sum(np.sin(2 * np.pi * root * ratio * t) / (1 + i) for i, ratio in enumerate((1.0, 1.25, 1.5, 2.0)))
-        out[start:start + t.shape[0]] += _pan((tone * shape * 0.05).astype(np.float32), 0.3 * ((index % 2) * 2 - 1),
-                                              1.0)
+    for index, (start, root) in enumerate(zip(range(0, samples, CHORD), _chord_roots(seed), strict=False)):
+        chord = _chord(index, root, samples - start)
+        out[start:start + chord.shape[0]] += chord
     return out
 
 
 # ---- the mix ----------------------------------------------------------------------------------
+class _Curve:
+    """An ambience curve as it arrives, from control frame ``first`` on. Frame k's value sits at time
+    (k + 0.5) / rate; between values it is interpolated and beyond the ends held, exactly as ``np.interp``
+    over the whole curve gives (only the values around the asked times are looked at)."""
+
+    def __init__(self, first: int, rate: float) -> None:
+        self.first, self.rate = first, rate
+        self.buffer = np.zeros(64, np.float32)
+        self.length = 0
+
+    @property
+    def end(self) -> int:
+        return self.first + self.length
+
+    @property
+    def values(self) -> np.ndarray:
+        return self.buffer[:self.length]
+
+    def extend(self, values: np.ndarray) -> None:
+        values = np.asarray(values, np.float32).reshape(-1)
+        if self.length + values.shape[0] > self.buffer.shape[0]:
+            grown = np.zeros(2 * (self.length + values.shape[0]), np.float32)
+            grown[:self.length] = self.values
+            self.buffer = grown
+        self.buffer[self.length:self.length + values.shape[0]] = values
+        self.length += values.shape[0]
+
+    def at(self, t: np.ndarray) -> np.ndarray:
+        lo = min(max(self.first, math.floor(t[0] * self.rate - 0.5) - 1), self.end - 1)
+        hi = max(min(self.end, math.ceil(t[-1] * self.rate - 0.5) + 2), lo + 1)
+        points = (np.arange(lo, hi) + 0.5) / self.rate
+        return np.interp(t, points, self.buffer[lo - self.first:hi - self.first]).astype(np.float32)
+
+    def value(self, frame: int) -> float:
+        return float(self.buffer[min(max(frame, self.first), self.end - 1) - self.first])
+
+    def forget_before(self, frame: int) -> None:
+        drop = min(frame, self.end - 1) - self.first
+        if drop > 4096:  # now and then: the values before are never asked for again
+            self.buffer = self.buffer[drop:].copy()
+            self.first, self.length = self.first + drop, self.length - drop
+
+
+Voice = tuple[int, np.ndarray]  # first sample, stereo samples
+
+
+def _mix(voices: list[Voice], out: np.ndarray, position: int) -> list[Voice]:
+    """Adds what sounds of ``voices`` in ``out`` (which starts at sample ``position``); those still
+    sounding after it."""
+    stop = position + out.shape[0]
+    ringing = []
+    for start, sound in voices:
+        lo, hi = max(start, position), min(start + sound.shape[0], stop)
+        if hi > lo:
+            out[lo - position:hi - position] += sound[lo - start:hi - start]
+        if start + sound.shape[0] > stop:
+            ringing.append((start, sound))
+    return ringing
+
+
+class Synth:
+    """A scene's sound, made chunk by chunk as its curves and events arrive.
+
+    ``ambience()`` appends control values (one per frame at ``control_rate``, from ``start_frame`` on) and
+    ``add()`` events; ``render(samples)`` makes the next samples. Filters, noise, delays, bird songs and
+    one-shots carry over from chunk to chunk, so the chunks joined are sample for sample what one chunk of
+    the whole would be, however it is cut. What a chunk needs must have arrived before it is made: the
+    curve values around its times (frame k's value is centred on (k + 0.5) / control_rate, so after frame
+    k the sound is settled up to frame k's time) and the events that start in it (an event that comes after
+    its start was made is heard from then on, its head cut). A layer starts at the first sample where its
+    envelope exceeds 0.01. The mix is raw: ``render()`` (the whole track) keeps headroom by scaling it,
+    a live stream with ``media.pcm``'s limiter.
+    """
+
+    def __init__(self, control_rate: float, seed: int = 0, gains: Mapping[str, float] | None = None,
+                 music: bool = False, transitions: bool = True, start_frame: int = 0) -> None:
+        self.control_rate, self.seed, self.music, self.transitions = float(control_rate), seed, music, transitions
+        self.gains = {"ambience": 1.0, "steps": 1.0, "characters": 1.0, "transitions": 1.0, "music": 1.0,
+                      **(gains or {})}
+        self.start_frame = start_frame
+        self.position = self.sample_of(start_frame)
+        self.curves: dict[str, _Curve] = {}
+        self.layers: dict[str, _Layer] = {}
+        self.birds = _Birds(_rng(seed, "birds"), self.position / RATE)
+        self.pending: list[tuple[int, int, Event]] = []  # a heap by first sample, then order of arrival
+        self.count = 0
+        self.chords = _chord_roots(seed)
+        self.next_chord = 0
+        self.voices: dict[str, list[Voice]] = {"birds": [], "events": [], "music": []}
+
+    def sample_of(self, frame: int) -> int:
+        """The first sample of control frame ``frame``."""
+        return round(frame * RATE / self.control_rate)
+
+    def ambience(self, curves: Mapping[str, np.ndarray | Sequence[float]]) -> None:
+        """The next values of each named curve (wind, rain, snow, water, insects, birds)."""
+        for name, values in curves.items():
+            if name in _AMBIENCE or name == "birds":
+                if name not in self.curves:
+                    self.curves[name] = _Curve(self.start_frame, self.control_rate)
+                self.curves[name].extend(np.asarray(values))
+
+    def add(self, events: Iterable[Event]) -> None:
+        """Events, in the order a whole track would list them (their sounds are drawn by that order)."""
+        for event in events:
+            number, self.count = self.count, self.count + 1
+            if event.kind in ("step", "land", "character_step", "call") or (event.kind == "cut" and self.transitions):
+                heapq.heappush(self.pending, (round(event.time * RATE), number, event))
+
+    def render(self, samples: int) -> np.ndarray:
+        """The next ``samples`` samples, float32 ``[samples, 2]``."""
+        start, stop = self.position, self.position + samples
+        out = np.zeros((samples, 2), dtype=np.float32)
+        if samples <= 0:
+            return out
+        t = np.arange(start, stop, dtype=np.float64) / RATE
+        ambience = np.float32(self.gains["ambience"])
+        for name, make in _AMBIENCE.items():
+            curve = self.curves.get(name)
+            if curve is None:
+                continue
+            env = curve.at(t)
+            first = 0
+            if name not in self.layers:
+                heard = np.flatnonzero(env > 0.01)
+                if not heard.shape[0]:
+                    continue
+                first = int(heard[0])
+                self.layers[name] = make(_rng(self.seed, name))
+            out[first:] += self.layers[name].block(env[first:], t[first:].astype(np.float32)) * ambience
+        birds = self.curves.get("birds")
+        if birds is not None:
+            self.voices["birds"] += self.birds.songs(
+                stop, lambda when: float(np.float32(birds.value(int(when * self.control_rate))) * ambience))
+        while self.pending and self.pending[0][0] < stop:
+            first_sample, number, event = heapq.heappop(self.pending)
+            self.voices["events"].append((first_sample, self._sound(number, event)))
+        while self.music and self.next_chord * CHORD < stop:
+            chord = _chord(self.next_chord, next(self.chords), CHORD + RATE)
+            self.voices["music"].append((self.next_chord * CHORD, chord * np.float32(self.gains["music"])))
+            self.next_chord += 1
+        for group, voices in self.voices.items():
+            self.voices[group] = _mix(voices, out, start)
+        self.position = stop
+        for curve in self.curves.values():
+            curve.forget_before(math.floor(stop / RATE * self.control_rate) - 2)
+        return out
+
+    def _sound(self, number: int, event: Event) -> np.ndarray:
+        rng = _rng(self.seed, number, event.kind, round(event.time * 1000))
+        if event.kind == "call":
+            group, sound = "characters", call(event.voice, rng)
+        elif event.kind == "cut":
+            group, sound = "transitions", whoosh(rng)
+        else:
+            group = "characters" if event.kind == "character_step" else "steps"
+            sound = footstep(event.voice, rng, 1.6 if event.kind == "land" else 1.0)
+        return _pan(sound, event.pan, event.gain * self.gains[group])
+
+
 def render(duration: float, control_rate: float, ambience: Mapping[str, np.ndarray], events: Iterable[Event],
            seed: int = 0, gains: Mapping[str, float] | None = None, music: bool = False,
            transitions: bool = True) -> AudioTrack:
-    """The scene as a 48 kHz stereo track of exactly ``duration`` seconds.
+    """The scene as a 48 kHz stereo track of exactly ``duration`` seconds (a ``Synth`` fed everything at
+    once, rendered block by block so memory does not grow with the length).
 
     ``gains`` scale the groups ``ambience``, ``steps``, ``characters``, ``transitions``, ``music``.
     """
-    gains = {"ambience": 1.0, "steps": 1.0, "characters": 1.0, "transitions": 1.0, "music": 1.0, **(gains or {})}
+    synth = Synth(control_rate, seed, gains, music, transitions)
+    synth.ambience(ambience)
+    synth.add(events)
     samples = round(duration * RATE)
     out = np.zeros((samples, 2), dtype=np.float32)
-    layers = [(layer(_rng(seed, name)), curve) for name, layer in _AMBIENCE.items()
-              if (curve := ambience.get(name)) is not None and float(np.max(curve, initial=0.0)) > 0.01]
     block = round(BLOCK_SECONDS * RATE)
-    for start in range(0, samples, block):
-        stop = min(start + block, samples)
-        t = np.arange(start, stop, dtype=np.float64) / RATE
-        for layer, curve in layers:
-            env = np.interp(t, (np.arange(curve.shape[0]) + 0.5) / control_rate, curve).astype(np.float32)
-            out[start:stop] += layer.block(env, t.astype(np.float32)) * np.float32(gains["ambience"])
-    birds = ambience.get("birds")
-    if birds is not None and float(np.max(birds, initial=0.0)) > 0.01:
-        _birds(_rng(seed, "birds"), birds * np.float32(gains["ambience"]), control_rate, out)
-    for number, event in enumerate(events):
-        rng = _rng(seed, number, event.kind, round(event.time * 1000))
-        if event.kind in ("step", "land", "character_step"):
-            group = "characters" if event.kind == "character_step" else "steps"
-            sound = footstep(event.voice, rng, 1.6 if event.kind == "land" else 1.0)
-        elif event.kind == "call":
-            group, sound = "characters", call(event.voice, rng)
-        elif event.kind == "cut":
-            if not transitions:
-                continue
-            group, sound = "transitions", whoosh(rng)
-        else:
-            continue
-        _place(out, _pan(sound, event.pan, event.gain * gains[group]), event.time)
-    if music:
-        out += music_bed(duration, seed) * np.float32(gains["music"])
+    for first in range(0, samples, block):
+        out[first:first + block] = synth.render(min(block, samples - first))
     peak = float(np.max(np.abs(out), initial=0.0))
     if peak > 0.98:  # keep headroom without changing where anything happens
         out *= np.float32(0.98 / peak)

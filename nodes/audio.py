@@ -16,7 +16,7 @@ from world.timeline import ENGINE_VERSION
 
 class GenerateAudio(Node):
     schema = NodeSchema(
-        name="GenerateAudio", display_name="Generate audio", category="audio", version=ENGINE_VERSION + "/audio-1",
+        name="GenerateAudio", display_name="Generate audio", category="audio", version=ENGINE_VERSION + "/audio-2",
         description="48 kHz stereo sound from the world: ambience by biome, weather, hour and water, footsteps "
                     "on each step by surface, characters placed by where they are, cut whooshes, a music bed.",
         inputs=(

@@ -2,10 +2,12 @@
 
 The process evaluates the workflow up to the node that is played (its LATENT output: any backend's rollout),
 then plays it with ``live.LiveSession`` at the rollout's frame rate: it takes the client's messages as they
-come, steps, renders, encodes JPEG and sends each frame message up the pipe. The socket side keeps only the
-newest frame not yet sent: a slow client gets frames dropped, never a growing queue (latency beats
-completeness). A session ends when its socket closes, when the client ends it (its recording comes back), when
-it is idle too long, or when its process dies — which ends that session with a message, never the server.
+come, steps, renders, encodes (H.264 or JPEG) and sends each frame message up the pipe, then the walk's sound
+(``live.LiveSound``) in spans of a few frames. Frames go only while the socket side has room for them (credits,
+``_Stream``): a slow client gets frames dropped before they are encoded, never a growing queue (latency beats
+completeness). Sound is never skipped (a gap is heard where a dropped frame is not seen) but is held for at most
+``MAX_AUDIO_SECONDS``. A session ends when its socket closes, when the client ends it (its recording comes back),
+when it is idle too long, or when its process dies — which ends that session with a message, never the server.
 
 Trade-off on two cores: a live session and a queued job run at the same time, each in its own process. The job
 worker runs at a lower priority (``graph.workers.supervised.JOB_NICENESS``), so while someone plays, the play
@@ -30,12 +32,14 @@ from aiohttp import WSMsgType, web
 from graph import LATENT, Executor, Workflow, WorkflowError, jsontext
 from graph.workers import describe_exit
 from graph.workers.process import ChildProcess
-from live import Ack, End, LiveFrame, LiveInput, LiveSession, ProtocolError, parse_message, unpack_frame
+from live import Ack, End, LiveFrame, LiveInput, LiveSession, LiveSound, ProtocolError, parse_message, unpack
 from media.realtime import CODECS, encoder_for
 from world.edits import director_inputs
 
 log = logging.getLogger("worldgraph.live")
 MAX_SIZE = (1280, 720)
+#: the most sound the socket side holds for a slow client; past it the oldest goes (and is counted)
+MAX_AUDIO_SECONDS = 4.0
 #: frames the relay may hold for a client that does not acknowledge them (a start's ``window`` replaces it)
 INITIAL_CREDITS = 2
 WALK_NODE = "WanderRollout"  # the node Keep writes a recorded walk into (its "track" mode replays it)
@@ -54,6 +58,7 @@ class LiveStart:
     window: int | None = None  # frames sent but not acknowledged, at most (None: no acknowledgements)
     lockstep: bool = False  # one frame per input, the world waiting for the next (agents, scripts)
     codec: str = "jpeg"  # how frames are sent: "jpeg" (each on its own) or "h264" (WebCodecs)
+    audio: bool = True  # the walk's sound alongside the frames
 
     @classmethod
     def parse(cls, text: str) -> LiveStart:
@@ -83,11 +88,14 @@ class LiveStart:
             raise LiveRefused(f"'codec' must be one of {', '.join(CODECS)}")
         if codec == "h264" and (size[0] % 2 or size[1] % 2):
             raise LiveRefused("'size' must be even in both directions for H.264")
-        return cls(data["prompt"], data["node"], (size[0], size[1]), float(start), window, lockstep, codec)
+        audio = data.get("audio", True)
+        if not isinstance(audio, bool):
+            raise LiveRefused("'audio' must be true (the walk's sound alongside the frames) or false")
+        return cls(data["prompt"], data["node"], (size[0], size[1]), float(start), window, lockstep, codec, audio)
 
 
-#: what the session process sends up its pipe: a frame message, or a JSON note for the client
-FRAME, NOTE = b"F", b"N"
+#: what the session process sends up its pipe: a frame message, a sound message, or a JSON note for the client
+FRAME, AUDIO, NOTE = b"F", b"A", b"N"
 
 
 def _note(conn: Connection, kind: str, **data: Any) -> None:
@@ -120,20 +128,28 @@ class _Stream:
         self.conn.send_bytes(FRAME + shown.message(self.encoder, self.dropped))
 
 
+def _sound(conn: Connection, sound: LiveSound | None, session: LiveSession) -> None:
+    """The sound up to the frame just made, when a span of it is complete (after the frame: it must not wait)."""
+    if sound is not None and (chunk := sound.hear(session.walk_state)) is not None:
+        conn.send_bytes(AUDIO + chunk.message())
+
+
 def play(executor: Executor, start: LiveStart, conn: Connection, idle_seconds: float) -> None:
     """The session process: evaluate, then play until the parent says end or goes away."""
     try:
         rollout = _rollout(executor, start)
         frame = min(round(start.start * rollout.fps), max(rollout.frames - 1, 0))
         session = LiveSession(rollout, executor.store, start.size, frame)
+        sound = LiveSound(rollout, executor.store) if start.audio else None
     except (WorkflowError, ValueError, KeyError) as refused:
         _note(conn, "error", message=str(refused))
         return
     _note(conn, "ready", fps=session.fps, frame=session.frame, size=list(start.size), backend=rollout.info.name,
-          codec=start.codec)
+          codec=start.codec, audio=None if sound is None else {"rate": sound.rate, "channels": sound.channels})
     stream = _Stream(conn, start, session.fps)
     period, next_tick, last_input = 1.0 / session.fps, time.monotonic(), time.monotonic()
     stream.offer(session.current())
+    _sound(conn, sound, session)
     while True:
         stepped = False
         while conn.poll(max(0.0, (last_input + idle_seconds if start.lockstep else next_tick) - time.monotonic())):
@@ -150,6 +166,7 @@ def play(executor: Executor, start: LiveStart, conn: Connection, idle_seconds: f
                 session.hold(message)
                 if start.lockstep:
                     stream.offer(session.tick())
+                    _sound(conn, sound, session)
                     stepped = True
                     break
             else:
@@ -163,6 +180,7 @@ def play(executor: Executor, start: LiveStart, conn: Connection, idle_seconds: f
             _note(conn, "error", message=f"the session ended after {idle_seconds:g} s without input")
             return
         stream.offer(session.tick())
+        _sound(conn, sound, session)
         next_tick += period
         if next_tick < time.monotonic() - period:  # fell behind: do not try to catch up in a burst
             next_tick = time.monotonic()
@@ -257,10 +275,39 @@ class LiveHost:
             await asyncio.to_thread(child.stop, 1.0)
 
 
+class AudioQueue:
+    """Sound messages not yet sent, oldest first. Unlike frames none is skipped (a gap is heard, a dropped
+    frame is not seen), but at most ``seconds`` of sound are held: past that the oldest go, counted."""
+
+    def __init__(self, seconds: float = MAX_AUDIO_SECONDS) -> None:
+        self.limit, self.seconds, self.dropped = seconds, 0.0, 0
+        self.messages: deque[tuple[float, bytes]] = deque()
+
+    def __len__(self) -> int:
+        return len(self.messages)
+
+    def put(self, message: bytes) -> None:
+        header, _ = unpack(message)
+        duration = header["samples"] / header["rate"]
+        self.messages.append((duration, message))
+        self.seconds += duration
+        while self.seconds > self.limit + 1e-6 and len(self.messages) > 1:
+            self.seconds -= self.messages.popleft()[0]
+            self.dropped += 1
+
+    def get(self) -> bytes | None:
+        if not self.messages:
+            return None
+        duration, message = self.messages.popleft()
+        self.seconds = self.seconds - duration if self.messages else 0.0
+        return message
+
+
 class _Relay:
     """Client messages down to the session process; its notes and frames up to the client, in order. The frames
     are at most the credits the process was given: one back per frame sent (or, with a window, per frame the
     client acknowledged), so a client that cannot keep up gets frames dropped before they are made, never a queue.
+    Sound goes first and whole, held at most ``MAX_AUDIO_SECONDS`` (``AudioQueue``).
     """
 
     def __init__(self, ws: web.WebSocketResponse, child: ChildProcess, window: int | None = None) -> None:
@@ -268,6 +315,7 @@ class _Relay:
         self.in_flight: deque[int] = deque()  # with a window: frames sent and not yet acknowledged, oldest first
         self.loop = asyncio.get_running_loop()
         self.outbox: deque[dict[str, Any] | bytes] = deque()  # notes and frames to send, in the order made
+        self.audio = AudioQueue()
         self.wake = asyncio.Event()
         self.done = asyncio.Event()
 
@@ -310,8 +358,11 @@ class _Relay:
                 message = conn.recv_bytes()
             except (EOFError, OSError):
                 break
-            self.loop.call_soon_threadsafe(self.queue, json.loads(message[1:]) if message[:1] == NOTE
-                                           else message[1:])
+            if message[:1] == AUDIO:
+                self.loop.call_soon_threadsafe(self.sound, message[1:])
+            else:
+                self.loop.call_soon_threadsafe(self.queue, json.loads(message[1:]) if message[:1] == NOTE
+                                               else message[1:])
         self.child.process.join(5)
         code = self.child.exitcode
         if code not in (0, None):
@@ -322,6 +373,10 @@ class _Relay:
 
     def queue(self, item: dict[str, Any] | bytes) -> None:
         self.outbox.append(item)
+        self.wake.set()
+
+    def sound(self, message: bytes) -> None:
+        self.audio.put(message)
         self.wake.set()
 
     def acknowledged(self, frame: int) -> None:
@@ -336,6 +391,8 @@ class _Relay:
         while True:
             await self.wake.wait()
             self.wake.clear()
+            while (sound := self.audio.get()) is not None:
+                await self.ws.send_bytes(sound)
             while self.outbox:
                 item = self.outbox.popleft()
                 if isinstance(item, dict):
@@ -345,7 +402,7 @@ class _Relay:
                 if self.window is None:
                     self.tell_child(Credit())
                 else:
-                    self.in_flight.append(unpack_frame(item)[0]["frame"])
+                    self.in_flight.append(unpack(item)[0]["frame"])
             if self.done.is_set():
                 await self.ws.close()
                 return

@@ -3,6 +3,9 @@
 This module describes sound; synthesising it is the media layer's job. Footsteps fall exactly where
 the walk cycle puts a foot down (between frames when that is where it happens), character sounds are
 placed by their position relative to the camera, and ambience follows biome, weather, hour and water.
+
+``Listener`` does the work frame by frame; ``scene()`` runs it over a whole timeline and live play feeds it
+the frames as they are played, so the two hear the same walk the same way.
 """
 
 from __future__ import annotations
@@ -83,47 +86,77 @@ def _crossings(previous: float, current: float) -> list[float]:
     return [(n * math.pi - previous) / (current - previous) for n in range(first, last + 1)]
 
 
+AMBIENCE = ("wind", "rain", "snow", "birds", "insects", "water")
+
+
+@dataclass(frozen=True)
+class Heard:
+    """What one frame sounds like: its ambience levels and the events that happen since the frame before it
+    (footsteps between the two frames, landings, cuts and calls on it), in time order."""
+
+    frame: int
+    ambience: dict[str, float]    # the AMBIENCE curves' values at this frame
+    events: tuple[SoundEvent, ...]
+
+
+class Listener:
+    """Hears a walk frame by frame, carrying what the next frame's sounds depend on: the walker's last step
+    phase and whether it was on the ground, each character's step phase, the water nearby (probed every
+    10th frame and on the first one heard). ``scene()`` is this listener run over a whole timeline; live
+    play feeds it one frame at a time."""
+
+    def __init__(self, world: World, fps: float, seed: int = 0) -> None:
+        self.world, self.fps, self.seed = world, float(fps), seed
+        self.previous_phase: float | None = None
+        self.was_on_ground = True
+        self.character_phase: dict[int, float] = {}
+        self.water: float | None = None
+
+    def hear(self, frame: int, view: FrameView) -> Heard:
+        world, fps = self.world, self.fps
+        biome = world.spec.biome
+        hearing = view.hearing
+        x, y, _, _ = view.walker
+        weather = hearing.weather
+        day = 1.0 - min(1.0, abs(hearing.hour - 13.0) / 7.5) ** 3
+        wet = weather[WEATHERS.index("rain")]
+        if frame % 10 == 0 or self.water is None:
+            self.water = _water_nearby(world, x, y)
+        levels = {
+            "wind": _WIND[biome] + 0.35 * weather[WEATHERS.index("overcast")] + 0.3 * wet
+            + 0.4 * weather[WEATHERS.index("snow")],
+            "rain": wet, "snow": weather[WEATHERS.index("snow")],
+            "birds": _BIRDS[biome] * day * (1.0 - wet), "insects": _INSECTS[biome] * (1.0 - day) * (1.0 - wet),
+            "water": self.water,
+        }
+        events: list[SoundEvent] = []
+        time = frame / fps
+        if self.previous_phase is not None and hearing.on_ground and hearing.speed > 0.3:
+            surface = _surface(world, x, y, weather)
+            loud = min(1.0, 0.5 + hearing.speed / 6.0)
+            for fraction in _crossings(self.previous_phase, hearing.phase):
+                events.append(SoundEvent(time - (1.0 - fraction) / fps, "step", surface, loud, 0.0))
+        if hearing.on_ground and not self.was_on_ground:
+            events.append(SoundEvent(time, "land", _surface(world, x, y, weather), 1.0, 0.0))
+        self.was_on_ground, self.previous_phase = hearing.on_ground, hearing.phase
+        if hearing.cut:
+            events.append(SoundEvent(time, "cut", "whoosh", 0.8, 0.0))
+        events.extend(_character_sounds(world, view, self.character_phase, time, fps, frame, self.seed))
+        return Heard(frame, levels, tuple(sorted(events, key=lambda e: e.time)))
+
+
 def scene(timeline: Timeline, store: Store, seed: int = 0) -> SoundScene:
-    world = timeline.world(store)
-    fps = float(timeline.fps)
     frames = timeline.frames
-    curves = {name: np.zeros(frames, dtype=np.float32) for name in ("wind", "rain", "snow", "birds", "insects",
-                                                                    "water")}
+    listener = Listener(timeline.world(store), timeline.fps, seed)
+    curves = {name: np.zeros(frames, dtype=np.float32) for name in AMBIENCE}
     events: list[SoundEvent] = []
-    previous_phase: float | None = None
-    was_on_ground = True
-    character_phase: dict[int, float] = {}
-    water = 0.0
     for k in range(timeline.segment_count):
         for offset, view in enumerate(timeline.segment(k, store).views):
-            frame = k * timeline.segment_frames + offset
-            hearing = view.hearing
-            x, y, _, _ = view.walker
-            weather = hearing.weather
-            day = 1.0 - min(1.0, abs(hearing.hour - 13.0) / 7.5) ** 3
-            wet = weather[WEATHERS.index("rain")]
-            curves["wind"][frame] = _WIND[world.spec.biome] + 0.35 * weather[WEATHERS.index("overcast")] + 0.3 * wet \
-                + 0.4 * weather[WEATHERS.index("snow")]
-            curves["rain"][frame] = wet
-            curves["snow"][frame] = weather[WEATHERS.index("snow")]
-            curves["birds"][frame] = _BIRDS[world.spec.biome] * day * (1.0 - wet)
-            curves["insects"][frame] = _INSECTS[world.spec.biome] * (1.0 - day) * (1.0 - wet)
-            if frame % 10 == 0:
-                water = _water_nearby(world, x, y)
-            curves["water"][frame] = water
-            time = frame / fps
-            if previous_phase is not None and hearing.on_ground and hearing.speed > 0.3:
-                surface = _surface(world, x, y, weather)
-                loud = min(1.0, 0.5 + hearing.speed / 6.0)
-                for fraction in _crossings(previous_phase, hearing.phase):
-                    events.append(SoundEvent(time - (1.0 - fraction) / fps, "step", surface, loud, 0.0))
-            if hearing.on_ground and not was_on_ground:
-                events.append(SoundEvent(time, "land", _surface(world, x, y, weather), 1.0, 0.0))
-            was_on_ground, previous_phase = hearing.on_ground, hearing.phase
-            if hearing.cut:
-                events.append(SoundEvent(time, "cut", "whoosh", 0.8, 0.0))
-            events.extend(_character_sounds(world, view, character_phase, time, fps, frame, seed))
-    return SoundScene(frames / fps, fps, curves, tuple(sorted(events, key=lambda e: e.time)))
+            heard = listener.hear(k * timeline.segment_frames + offset, view)
+            for name, value in heard.ambience.items():
+                curves[name][heard.frame] = value
+            events.extend(heard.events)
+    return SoundScene(frames / listener.fps, listener.fps, curves, tuple(sorted(events, key=lambda e: e.time)))
 
 
 def _character_sounds(world: World, view: FrameView, phases: dict[int, float], time: float, fps: float,

@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from PIL import Image
 
-from live import End, Event, LiveInput, ProtocolError, pack_frame, parse_message, unpack_frame
+from live import End, Event, LiveInput, ProtocolError, pack_audio, pack_frame, parse_message, unpack, unpack_frame
 from media.image import encode_jpeg
 
 json_values = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(),
@@ -84,3 +84,25 @@ def test_event_fields_take_the_types_their_edit_declares() -> None:
                      ('"a": "near"', "'a' must be a number")):
         with pytest.raises(ProtocolError, match=why):
             parse_message('{"type": "event", "event": {"type": "InsertCharacter", "archetype": "deer", ' + bad + '}}')
+
+
+def test_a_sound_message_is_told_from_a_frame_by_its_type() -> None:
+    """Same framing; sound headers say "type": "audio", frame headers have no type (as before sound)."""
+    pcm = np.array([[0, -1], [32767, -32768], [5, 6]], "<i2").tobytes()
+    header = {"type": "audio", "frame": 12, "time": 0.4, "rate": 16000, "channels": 2, "samples": 3}
+    message = pack_audio(header, pcm)
+    assert message[:4] == len(message[4:-len(pcm)]).to_bytes(4, "big")
+    got, payload = unpack(message)
+    assert got == header and payload == pcm
+    assert np.array_equal(np.frombuffer(payload, "<i2"), [0, -1, 32767, -32768, 5, 6])
+    frame_header, _ = unpack(pack_frame({"frame": 12, "time": 0.4, "pose": [0, 0, 0, 0, 0], "input_seq": 0},
+                                        b"\xff\xd8"))
+    assert "type" not in frame_header and unpack_frame is unpack
+
+
+def test_a_sound_message_must_hold_what_its_header_says() -> None:
+    header = {"type": "audio", "frame": 0, "time": 0.0, "rate": 16000, "channels": 2, "samples": 4}
+    with pytest.raises(ValueError, match="12 bytes of PCM are not 4 samples of 2 int16 channels"):
+        pack_audio(header, bytes(12))
+    with pytest.raises(ValueError, match='"type": "audio"'):
+        pack_audio({**header, "type": "frame"}, bytes(16))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 
 import numpy as np
@@ -273,3 +274,107 @@ def test_calls_differ_by_voice(voice: str) -> None:
     assert np.abs(sound).max() > 0.05
     others = [synth.call(v, synth._rng(0, voice)) for v in ("hiker", "robot", "deer") if v != voice]
     assert all(o.shape != sound.shape or not np.allclose(o, sound) for o in others)
+
+
+# ---- streaming: the same sound chunk by chunk ---------------------------------------------------
+def scene_30fps(seconds: float = 6.0) -> tuple[dict[str, np.ndarray], list[Event]]:
+    """Every layer moving (night falling, rain coming in), steps between frames and sounds across chunk joins."""
+    frames = round(seconds * 30)
+    ramp = np.linspace(0.0, 1.0, frames, dtype=np.float32)
+    bed = {"wind": 0.3 + 0.4 * ramp, "rain": np.clip(2 * ramp - 1, 0, 1), "snow": 0.2 * ramp,
+           "water": np.full(frames, 0.4, np.float32), "insects": ramp, "birds": 1 - ramp}
+    events = [Event(round(0.05 + 0.37 * i, 4), "step", "grass", 0.8, 0.0) for i in range(int(seconds / 0.37))]
+    events += [Event(1.3, "call", "hiker", 0.6, 0.4), Event(2.61, "cut", "whoosh", 0.8, 0.0),
+               Event(3.0, "land", "stone", 1.0, 0.0), Event(3.2, "call", "deer", 0.5, -0.3),
+               Event(4.0, "character_step", "snow", 0.4, 0.7), Event(4.01, "call", "robot", 0.5, 0.0)]
+    return {name: curve.astype(np.float32) for name, curve in bed.items()}, sorted(events, key=lambda e: e.time)
+
+
+def chunked(bed: dict[str, np.ndarray], events: list[Event], sizes: list[int], total: int, **options: object
+            ) -> np.ndarray:
+    stream = synth.Synth(30.0, seed=11, **options)  # type: ignore[arg-type]
+    stream.ambience(bed)
+    stream.add(events)
+    parts, done = [], 0
+    for size in itertools.cycle(sizes):
+        parts.append(stream.render(min(size, total - done)))
+        done += parts[-1].shape[0]
+        if done == total:
+            return np.concatenate(parts)
+    raise AssertionError
+
+
+@pytest.mark.parametrize("sizes", [[1600], [533, 534, 533], [1, 7, 4800, 331], [RATE * 6]])
+def test_chunks_join_into_exactly_the_whole_track(sizes: list[int]) -> None:
+    """However the stream is cut, the chunks put together are render()'s track sample for sample (bit for bit;
+    render() scales the track only when its peak passes 0.98, which this scene does not)."""
+    bed, events = scene_30fps()
+    whole = render(6.0, 30.0, bed, events, seed=11, music=True)
+    assert float(np.abs(whole.samples).max()) < 0.98  # no headroom scaling: the comparison is exact
+    np.testing.assert_array_equal(chunked(bed, events, sizes, 6 * RATE, music=True), whole.samples)
+
+
+def test_a_stream_fed_frame_by_frame_is_the_whole_track() -> None:
+    """Live play's order: frame f's curve values and the events up to its time arrive, then the sound up to
+    frame f's time is made. The result is render()'s track over the same scene, bit for bit."""
+    bed, events = scene_30fps()
+    whole = render(6.0, 30.0, bed, events, seed=11).samples
+    stream = synth.Synth(30.0, seed=11)
+    parts = []
+    for frame in range(180):
+        stream.ambience({name: curve[frame:frame + 1] for name, curve in bed.items()})
+        stream.add(e for e in events if (frame - 1) / 30 < e.time <= frame / 30)
+        if frame % 2 == 0:
+            parts.append(stream.render(stream.sample_of(frame) - stream.position))
+    parts.append(stream.render(6 * RATE - stream.position))
+    np.testing.assert_array_equal(np.concatenate(parts), whole)
+
+
+def test_a_sound_that_straddles_a_chunk_join_goes_on_in_the_next_chunk() -> None:
+    stream = synth.Synth(30.0)
+    stream.add([Event(0.1, "cut", "whoosh", 1.0, 0.0)])  # 0.45 s long: a join 0.2 s into it
+    first, second = stream.render(round(0.3 * RATE)), stream.render(RATE)
+    assert np.abs(first[-100:]).max() > 0.01 and np.abs(second[:100]).max() > 0.01
+    tail = round(0.25 * RATE)  # where it ends
+    assert np.abs(second[tail - 2000:tail]).max() > 0
+    assert not second[tail:].any()
+
+
+def test_chunk_joins_make_no_clicks() -> None:
+    """The largest step between neighbouring samples at the joins is no larger than inside the chunks."""
+    bed, events = scene_30fps()
+    audio = chunked(bed, events, [533, 534, 533], 6 * RATE)
+    steps = np.abs(np.diff(audio[:, 0]))
+    joins = np.cumsum([533, 534, 533] * 3000)
+    joins = joins[joins < audio.shape[0]] - 1
+    assert steps[joins].max() <= steps.max() and steps[joins].mean() < 3 * steps.mean()
+
+
+def test_a_layer_starts_where_its_envelope_first_passes_a_hundredth() -> None:
+    rain = np.concatenate([np.zeros(30, np.float32), np.full(30, 0.5, np.float32)])  # in at 1 s
+    audio = synth.Synth(30.0)
+    audio.ambience({"rain": rain})
+    samples = audio.render(2 * RATE)
+    envelope_on = np.interp(np.arange(2 * RATE) / RATE, (np.arange(60) + 0.5) / 30, rain) > 0.01
+    first = int(np.flatnonzero(envelope_on)[0])
+    assert not samples[:first].any() and np.abs(samples[first:first + 4800]).max() > 0
+
+
+def test_a_stream_can_start_at_a_later_frame() -> None:
+    """A live session from frame 42 of a walk: the stream's samples are that frame's on."""
+    stream = synth.Synth(10.0, start_frame=42)
+    assert stream.position == round(4.2 * RATE)
+    stream.ambience({"wind": np.zeros(20, np.float32)})
+    stream.add([Event(4.45, "step", "grass", 1.0, 0.0)])
+    samples = stream.render(RATE)
+    assert abs(first_above(samples[:, 0]) - round(0.25 * RATE)) <= 3
+
+
+def test_the_stream_forgets_old_curve_values() -> None:
+    """An hour of live play keeps only the curve values still to be heard."""
+    stream = synth.Synth(30.0)
+    for _ in range(6000):
+        stream.ambience({"wind": [0.3]})
+        stream.render(1600)
+    assert stream.curves["wind"].length < 5000
+    assert stream.curves["wind"].end == 6000

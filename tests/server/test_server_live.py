@@ -1,15 +1,15 @@
 """``GET /live``: a real session over a real socket — frames arrive with their headers, holding W moves the
 camera, an event is taken or refused, bad messages get an error and nothing else, ending gives the recording,
-and a closed socket ends the session's process."""
+a closed socket ends the session's process, and the walk's sound comes alongside, every span of it, with
+footsteps when walking."""
 
 from __future__ import annotations
 
 import asyncio
 import copy
 import json
-from typing import Any
-
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -17,10 +17,12 @@ from aiohttp import WSMsgType
 from serverkit import ROOT, run_async, serve
 
 import graph
+import server
 from graph.packs import PackOptions, load_packs
-from live import unpack_frame
+from live import pack_audio, unpack, unpack_frame
 from media.realtime import FrameDecoder
 from webserver.keys import LIVE
+from webserver.live import AudioQueue, LiveRefused, LiveStart
 
 WANDER = json.loads((ROOT / "workflows" / "wander.json").read_text())
 
@@ -44,7 +46,9 @@ async def next_frame(ws: Any) -> dict[str, Any]:
         message = await ws.receive(timeout=30)
         assert message.type in (WSMsgType.BINARY, WSMsgType.TEXT), message
         if message.type == WSMsgType.BINARY:
-            header, jpeg = unpack_frame(message.data)
+            header, jpeg = unpack(message.data)
+            if header.get("type") == "audio":
+                continue
             assert jpeg[:2] == b"\xff\xd8"
             return header
 
@@ -122,7 +126,7 @@ async def test_a_client_that_does_not_keep_up_gets_frames_dropped_not_queued(mak
     async with serve(make_app()) as client:
         ws = await client.ws_connect("/live")
         await next_json(ws)
-        await ws.send_json({**start_message(), "window": 1})  # at most one frame not yet drawn
+        await ws.send_json({**start_message(), "window": 1, "audio": False})  # one frame not yet drawn, at most
         assert (await next_json(ws))["type"] == "ready"
         first = await next_frame(ws)
         await asyncio.sleep(1.0)  # a slow client: ten frames are made meanwhile
@@ -170,7 +174,7 @@ async def test_an_h264_stream_decodes_in_order_and_skips_frames_before_encoding_
     async with serve(make_app()) as client:
         ws = await client.ws_connect("/live")
         await next_json(ws)
-        await ws.send_json({**start_message((160, 90)), "codec": "h264", "window": 1})
+        await ws.send_json({**start_message((160, 90)), "codec": "h264", "window": 1, "audio": False})
         assert (await next_json(ws))["codec"] == "h264"
         decoder, shown = FrameDecoder(), []
         await ws.send_json({"type": "input", "seq": 1, "move": [1, 0, 0], "look": [3, 0]})
@@ -191,3 +195,86 @@ async def test_an_h264_stream_decodes_in_order_and_skips_frames_before_encoding_
         await next_json(again)
         await again.send_json({**start_message((161, 90)), "codec": "h264"})
         assert "must be even" in (await next_json(again))["message"]
+def roomy_app(root: Path, registry: graph.NodeRegistry) -> Any:
+    """An app whose memory tier holds the world (the default test app's 64 MiB does not: each step would load it
+    from the disk tier, at about a second a frame, too slow to hear steps in real time)."""
+    store = graph.ContentStore(graph.MemoryTier(1 << 30), graph.DiskTier(root / "cache", registry.codecs))
+    return server.create_app(server.Config(root=root), graph.Executor(registry, store, graph.Paths.under(root)))
+
+
+@run_async
+async def test_the_walks_sound_comes_alongside_the_frames_every_span_of_it_with_footsteps_when_walking(
+        tmp_path: Path, registry: graph.NodeRegistry):
+    async with serve(roomy_app(tmp_path, registry)) as client:
+        ws = await client.ws_connect("/live")
+        await next_json(ws)
+        await ws.send_json(start_message())
+        ready = await next_json(ws)
+        assert ready["audio"] == {"rate": 16000, "channels": 2}, ready
+        frames: list[dict[str, Any]] = []
+        sounds: list[tuple[dict[str, Any], bytes]] = []
+
+        async def receive() -> str:
+            message = await ws.receive(timeout=30)
+            if message.type == WSMsgType.TEXT:
+                return str(json.loads(message.data)["type"])
+            if message.type != WSMsgType.BINARY:
+                return "closed"
+            header, payload = unpack(message.data)
+            if header.get("type") == "audio":
+                sounds.append((header, payload))
+                return "audio"
+            frames.append(header)
+            return "frame"
+
+        while len(frames) < 12:  # 1.2 s standing
+            await receive()
+        walk_from = frames[-1]["frame"]
+        await ws.send_json({"type": "input", "seq": 1, "move": [1, 0, 0]})
+        while len(frames) < 45:  # 3.3 s walking
+            await receive()
+        await ws.send_json({"type": "end", "seq": 2, "keep": False})
+        while await receive() != "closed":
+            pass
+    # every span arrived, in order, back to back, up to the last frame shown
+    spans = [header["frame"] for header, _ in sounds]
+    assert spans == list(range(ready["frame"], frames[-1]["frame"])), spans  # 1 frame a span at 10 fps
+    for header, payload in sounds:
+        assert header["time"] == round(header["frame"] / 10, 6) and header["samples"] == 1600
+        assert len(payload) == 1600 * 2 * 2
+    pcm = np.frombuffer(b"".join(p for _, p in sounds), "<i2").reshape(-1, 2).astype(np.float64) / 32767
+    assert pcm.shape[0] / 16000 == len(spans) / 10
+    # footsteps: bursts about every 0.375 s while walking (PLAYER.stride / 2 / PLAYER.walk), none standing
+    energy = np.sum(pcm[:, 0].reshape(-1, 320) ** 2, axis=1)  # per 20 ms
+    standing = energy[:round((walk_from - ready["frame"]) * 50 / 10)]
+    loud = np.flatnonzero(energy > 8 * np.median(standing))
+    onsets = loud[np.insert(np.diff(loud) > 5, 0, True)] * 0.02  # the first 20 ms of each burst, in seconds
+    assert not [t for t in onsets if t < standing.shape[0] * 0.02], onsets
+    assert len(onsets) >= 6, onsets
+    np.testing.assert_allclose(np.diff(onsets[2:]), 0.375, atol=0.045)  # once up to walking speed
+
+
+def test_sound_is_held_for_a_slow_client_up_to_a_few_seconds_dropping_the_oldest() -> None:
+    def span(frame: int) -> bytes:
+        return pack_audio({"type": "audio", "frame": frame, "time": frame / 10, "rate": 16000, "channels": 2,
+                           "samples": 1600}, bytes(1600 * 4))
+
+    queue = AudioQueue(seconds=4.0)
+    for frame in range(100):  # 10 s that the socket could not take
+        queue.put(span(frame))
+    assert len(queue) == 40 and queue.dropped == 60
+    kept = []
+    while (message := queue.get()) is not None:
+        kept.append(unpack(message)[0]["frame"])
+    assert kept == list(range(60, 100)) and queue.seconds == 0.0
+
+
+def test_a_start_may_ask_for_no_sound() -> None:
+    start = LiveStart.parse(json.dumps({**start_message(), "audio": False}))
+    assert start.audio is False and LiveStart.parse(json.dumps(start_message())).audio is True
+    try:
+        LiveStart.parse(json.dumps({**start_message(), "audio": "yes"}))
+    except LiveRefused as refused:
+        assert "'audio' must be true" in str(refused)
+    else:
+        raise AssertionError("'audio': 'yes' was taken")

@@ -15,6 +15,7 @@ from world.actions import JUMP, SPRINT, ActionTrack
 from world.edits import ChangeShot, InsertCharacter, PlotEvent
 from world.physics import PLAYER
 from world.spec import WorldSpec
+from world.simulation import view
 from world.store import DictStore
 from world.timeline import Timeline
 from world.world import World
@@ -79,6 +80,30 @@ def test_scene_does_not_depend_on_segment_length(make_timeline: MakeTimeline, wa
     other = sound.scene(make_timeline(walk_track(40), segment_frames=7), fresh_store())
     assert [(round(e.time, 9), e.kind, e.voice) for e in other.events] == \
         [(round(e.time, 9), e.kind, e.voice) for e in walking_scene.events]
+
+
+def test_a_listener_fed_frame_by_frame_hears_what_scene_hears(walking: Timeline) -> None:
+    """Live play's path: states stepped one frame at a time, a view made of each and heard at once."""
+    timeline = walking.with_edit(PlotEvent(8, "weather", "rain", transition_frames=6)) \
+        .with_edit(InsertCharacter(3, "hiker", "walk_to", a=6.0, b=3.0, target_a=6.0, target_b=20.0, seed=1)) \
+        .with_edit(ChangeShot(15, "third_person")).with_edit(ChangeShot(31, "first_person"))
+    store = fresh_store()
+    offline = sound.scene(timeline, store, seed=40)  # the hiker calls at frame 30
+    world = timeline.world(store)
+    listener = sound.Listener(world, timeline.fps, seed=40)
+    state = timeline.initial(world)
+    edits = timeline.edits_between(0, timeline.frames)
+    heard = []
+    for frame in range(timeline.frames):
+        state = timeline.step(state, timeline.actions.slice(frame, frame + 1), edits.get(frame, []), store)
+        heard.append(listener.hear(frame, view(world, timeline.clock, state)))
+    assert [h.frame for h in heard] == list(range(timeline.frames))
+    events = [e for h in heard for e in h.events]
+    assert tuple(events) == offline.events  # each frame's events in time order are the scene's, in order
+    assert {e.kind for e in events} >= {"step", "character_step", "call", "cut"}
+    for name, curve in offline.ambience.items():
+        np.testing.assert_array_equal(np.array([h.ambience[name] for h in heard], np.float32), curve)
+    assert offline.ambience["rain"][-1] > 0.9
 
 
 def test_standing_still_makes_no_steps(standing: Timeline, store: DictStore) -> None:
