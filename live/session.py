@@ -150,15 +150,26 @@ class LiveSession:
         self.recording.actions.append(action)
         self.recording.edits.extend(edits)
 
-    def keep(self) -> Rollout:
+    def keep(self, frames: int = 0) -> Rollout:
         """The rollout of what was played (the walk's actions and edits, and the live edits after them), its
-        states kept in the store as this session stepped them."""
-        kept = self.rollout.with_actions(self.recording.track())
+        states kept in the store as this session stepped them; at least ``frames`` long (the walker stands
+        still after the end of the walk, as a track shorter than its duration does)."""
+        track = self.recording.track()
+        if frames > len(track):
+            track = ActionTrack.concatenate([track, ActionTrack.empty(frames - len(track))])
+        kept = self.rollout.with_actions(track)
         for edit in self.recording.added:
             kept = kept.with_edit(edit)  # checked when it was triggered
-        kept.remember(self.first, self.states, self.store)
+        states, walk_states = list(self.states), list(self.walk_states)
+        last = kept.segment_range(self.frame // kept.segment_frames)[1] - 1
+        for frame in range(self.frame + 1, last + 1):  # stand still to the end of the segment: it is kept whole
+            edits = [edit for edit in kept.edits if edit.frame == frame]
+            states.append(kept.step(states[-1], track.slice(frame, frame + 1), edits, self.store))
+            walk_states.append(states[-1] if self.walk is self.rollout
+                               else kept.walk.step(walk_states[-1], track.slice(frame, frame + 1), edits, self.store))
+        kept.remember(self.first, states, self.store)
         if self.walk is not self.rollout:
-            kept.walk.remember(self.first, self.walk_states, self.store)
+            kept.walk.remember(self.first, walk_states, self.store)
         return kept
 
     def pose(self) -> tuple[float, float, float, float, float]:

@@ -17,7 +17,7 @@ from world.actions import parse as parse_actions
 from world.backends import backend_for
 from world.characters import ARCHETYPES, BEHAVIOURS
 from world.contract import Rollout, WorldHandle
-from world.edits import EVENT_KINDS, LIGHTING_LOOKS, EditError, director_edit
+from world.edits import EVENT_KINDS, LIGHTING_LOOKS, EditError, director_edit, frame_of
 from world.objects import KIND_NAMES
 from world.physics import Body
 from world.presets import PRESETS, from_prompt
@@ -168,7 +168,7 @@ def _json_input(name: str, text: str) -> Any:
 
 def _frame_at(latent: Rollout, seconds: float) -> int:
     """The frame shown at ``seconds`` (the one that has started by then)."""
-    frame = math.floor(seconds * latent.fps + 1e-6)
+    frame = frame_of(seconds, latent.fps)
     if not 0 <= frame < latent.frames:
         raise ValueError(f"input 'time' = {seconds:g} s is beyond the rollout (0 to {latent.duration:g} s)")
     return frame

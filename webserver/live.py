@@ -34,7 +34,7 @@ from graph.workers import describe_exit
 from graph.workers.process import ChildProcess
 from live import Ack, End, LiveFrame, LiveInput, LiveSession, LiveSound, ProtocolError, parse_message, unpack
 from media.realtime import CODECS, encoder_for
-from world.edits import director_inputs
+from world.edits import DIRECTOR_NODES, director_inputs, frame_of
 
 log = logging.getLogger("worldgraph.live")
 MAX_SIZE = (1280, 720)
@@ -211,19 +211,37 @@ def keep_changes(executor: Executor, start: LiveStart, session: LiveSession, kee
     if walk is None:
         return {"keep": None, "keep_refused": f"node {start.node} is not fed by a {WALK_NODE}: there is no walk "
                                               "to write the recording into"}
-    session.keep()
+    # as long as played, or as the Director nodes on the walk need: a walk kept shorter than their times
+    # would fail them (the walker stands still from the end of what was played)
+    frames = max(session.frame + 1, _frames_directed(workflow, walk, session.fps))
+    session.keep(frames)
     inputs = workflow.nodes[walk].inputs
     events = []
     for edit in session.recording.added:
         node, values = director_inputs(edit, session.fps)
         events.append({"class_type": node, "inputs": values})
-    frames = session.frame + 1
     return {"keep": {
         "walk": {"node": walk, "inputs": {
             "mode": "track", "duration": frames / session.fps,
             "track": json.dumps(session.recording.track().to_json(), separators=(",", ":")),
             "waypoints": inputs.get("waypoints", "[]") if inputs.get("mode") == "waypoints" else "[]"}},
         "after": start.node, "events": events}}
+
+
+def _frames_directed(workflow: Workflow, walk: str, fps: int) -> int:
+    """The frames a walk needs for the Director nodes it feeds (through any LATENT chain) to find their times."""
+    needed, todo, seen = 0, [walk], set()
+    while todo:
+        node = todo.pop()
+        for link in workflow.links:
+            if link.source == node and link.target not in seen:
+                seen.add(link.target)
+                todo.append(link.target)
+                target = workflow.nodes[link.target]
+                time_s = target.inputs.get("time")
+                if target.class_type in DIRECTOR_NODES and isinstance(time_s, int | float) and time_s >= 0:
+                    needed = max(needed, frame_of(time_s, fps) + 1)
+    return needed
 
 
 def _walk_node(executor: Executor, workflow: Workflow, node: str) -> str | None:

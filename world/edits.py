@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,6 +108,11 @@ def describe(edit: Edit) -> dict[str, Any]:
 
 #: The Director node that makes each kind of edit (nodes of the same names: ``nodes/world.py``).
 DIRECTOR_NODES = ("InsertCharacter", "ChangeShot", "PlotEvent")
+
+
+def frame_of(seconds: float, fps: int) -> int:
+    """The frame shown at ``seconds`` (the one that has started by then): how a Director node's time is read."""
+    return math.floor(seconds * fps + 1e-6)
 
 
 def director_edit(node: str, inputs: dict[str, Any], frame: int, fps: int) -> Edit:

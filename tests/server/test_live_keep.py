@@ -30,9 +30,10 @@ def walk_workflow(mode: str = "explore", waypoints: str = "[]") -> dict[str, Any
             "3": {"class": "PlotEvent", "inputs": {"time": 2.5, "event": "time_of_day", "value": "",
                                                    "amount": 19.0, "transition_seconds": 0.0}},
             "4": {"class": "RenderVideo", "inputs": {"resolution": "240p"}},
+            "5": {"class": "ChangeShot", "inputs": {"time": 6.0, "shot": "orbit"}},  # past the walk kept
         },
         "links": [{"from": ["1", "world"], "to": ["2", "world"]}, {"from": ["2", "latent"], "to": ["3", "latent"]},
-                  {"from": ["3", "latent"], "to": ["4", "latent"]}],
+                  {"from": ["3", "latent"], "to": ["5", "latent"]}, {"from": ["5", "latent"], "to": ["4", "latent"]}],
     }
 
 
@@ -74,7 +75,8 @@ def test_the_kept_workflow_renders_the_session_exactly_from_the_states_it_kept(t
     start = LiveStart(workflow, "3", SIZE, 1.3)
     changes = keep_changes(live, start, session, keep=True)["keep"]
     assert changes["walk"]["node"] == "2" and changes["after"] == "3"
-    assert changes["walk"]["inputs"]["mode"] == "track" and changes["walk"]["inputs"]["duration"] == 4.7
+    # 4.7 s were played; the shot at 6 s downstream keeps the walk 6.1 s long (standing still after 4.7 s)
+    assert changes["walk"]["inputs"]["mode"] == "track" and changes["walk"]["inputs"]["duration"] == 6.1
     assert [event["class_type"] for event in changes["events"]] == ["PlotEvent", "InsertCharacter"]
     assert changes["events"][0]["inputs"]["time"] == pytest.approx(2.2)
     kept, last = apply_keep(workflow, changes)
@@ -84,9 +86,10 @@ def test_the_kept_workflow_renders_the_session_exactly_from_the_states_it_kept(t
 
     offline = create_executor(tmp_path, cache_dir=tmp_path / "cache")  # a fresh memory: a job worker's
     # (InsertCharacter checks where the deer stands on the walk before it, stepping its segment up to then)
-    rollout = offline.evaluate(Workflow.from_dict(kept, offline.registry), last)[0]
+    assert [link["from"] for link in kept["links"] if link["to"] == ["5", "latent"]] == [[last, "latent"]]
+    rollout = offline.evaluate(Workflow.from_dict(kept, offline.registry), "5")[0]
     monkeypatch.setattr(world.timeline, "advance", no_stepping)
-    assert rollout.frames == 47 and rollout.segment_hashes()  # 1.3 s kept, then 34 frames live
+    assert rollout.frames == 61 and len(rollout.edits) == 4  # 1.3 s kept, 34 frames live, then standing still
     for frame in shown:
         view = rollout.view_at(frame.frame, offline.store)
         x, y, _, yaw = view.walker

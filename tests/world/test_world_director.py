@@ -442,5 +442,5 @@ _LENGTH = st.floats(-500, 500, allow_nan=False)
 def test_a_director_nodes_inputs_make_the_same_edit_at_the_same_frame(edit: edits.Edit, fps: int) -> None:
     made = edits.as_director_would(edit, fps)
     node, inputs = edits.director_inputs(made, fps)
-    assert node == type(edit).__name__ and math.floor(inputs["time"] * fps + 1e-6) == edit.frame
+    assert node == type(edit).__name__ and edits.frame_of(inputs["time"], fps) == edit.frame
     assert edits.as_director_would(made, fps).to_json() == made.to_json()  # one trip through the node is final
