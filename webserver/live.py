@@ -4,7 +4,7 @@ The process evaluates the workflow up to the node that is played (its LATENT out
 then plays it with ``live.LiveSession`` at the rollout's frame rate: it takes the client's messages as they
 come, steps, renders, encodes (H.264 or JPEG) and sends each frame message up the pipe, then the walk's sound
 (``live.LiveSound``) in spans of a few frames. Frames go only while the socket side has room for them (credits,
-``_Stream``): a slow client gets frames dropped before they are encoded, never a growing queue (latency beats
+``live.stream``): a slow client gets frames dropped before they are encoded, never a growing queue (latency beats
 completeness). Sound is never skipped (a gap is heard where a dropped frame is not seen) but is held for at most
 ``MAX_AUDIO_SECONDS``. A session ends when its socket closes, when the client ends it (its recording comes back),
 when it is idle too long, or when its process dies — which ends that session with a message, never the server.
@@ -32,9 +32,9 @@ from aiohttp import WSMsgType, web
 from graph import LATENT, Executor, Workflow, WorkflowError, jsontext
 from graph.workers import describe_exit
 from graph.workers.process import ChildProcess
-from live import Ack, End, LiveFrame, LiveInput, LiveSession, LiveSound, ProtocolError, parse_message, unpack
-from media.realtime import CODECS, encoder_for
-from world.edits import DIRECTOR_NODES, director_inputs, frame_of
+from live import Ack, End, LiveInput, LiveSession, LiveSound, ProtocolError, parse_message, unpack
+from live.keep import DIRECTOR_NODES, WALK_NODE, event_nodes, walk_frames, walk_inputs
+from live.stream import CODECS, FrameStream
 
 log = logging.getLogger("worldgraph.live")
 MAX_SIZE = (1280, 720)
@@ -42,7 +42,6 @@ MAX_SIZE = (1280, 720)
 MAX_AUDIO_SECONDS = 4.0
 #: frames the relay may hold for a client that does not acknowledge them (a start's ``window`` replaces it)
 INITIAL_CREDITS = 2
-WALK_NODE = "WanderRollout"  # the node Keep writes a recorded walk into (its "track" mode replays it)
 
 
 class LiveRefused(ValueError):
@@ -109,25 +108,6 @@ class Credit:
     count: int = 1
 
 
-class _Stream:
-    """The session's frames up the pipe, encoded only while the relay has room for them (its credits): a frame
-    with no room is dropped before it is encoded, so an H.264 stream stays decodable — the next frame refers to
-    the last one sent — and a slow client costs no encoding."""
-
-    def __init__(self, conn: Connection, start: LiveStart, fps: int) -> None:
-        self.conn = conn
-        self.encoder = encoder_for(start.codec, start.size, fps)
-        self.credits = start.window or INITIAL_CREDITS
-        self.dropped = 0
-
-    def offer(self, shown: LiveFrame) -> None:
-        if self.credits <= 0:
-            self.dropped += 1
-            return
-        self.credits -= 1
-        self.conn.send_bytes(FRAME + shown.message(self.encoder, self.dropped))
-
-
 def _sound(conn: Connection, sound: LiveSound | None, session: LiveSession) -> None:
     """The sound up to the frame just made, when a span of it is complete (after the frame: it must not wait)."""
     if sound is not None and (chunk := sound.hear(session.walk_state)) is not None:
@@ -146,7 +126,8 @@ def play(executor: Executor, start: LiveStart, conn: Connection, idle_seconds: f
         return
     _note(conn, "ready", fps=session.fps, frame=session.frame, size=list(start.size), backend=rollout.info.name,
           codec=start.codec, audio=None if sound is None else {"rate": sound.rate, "channels": sound.channels})
-    stream = _Stream(conn, start, session.fps)
+    stream = FrameStream(lambda message: conn.send_bytes(FRAME + message), start.codec, start.size, session.fps,
+                         start.window or INITIAL_CREDITS)
     period, next_tick, last_input = 1.0 / session.fps, time.monotonic(), time.monotonic()
     stream.offer(session.current())
     _sound(conn, sound, session)
@@ -213,24 +194,17 @@ def keep_changes(executor: Executor, start: LiveStart, session: LiveSession, kee
                                               "to write the recording into"}
     # as long as played, or as the Director nodes on the walk need: a walk kept shorter than their times
     # would fail them (the walker stands still from the end of what was played)
-    frames = max(session.frame + 1, _frames_directed(workflow, walk, session.fps))
+    frames = walk_frames(session, _director_times(workflow, walk))
     session.keep(frames)
     inputs = workflow.nodes[walk].inputs
-    events = []
-    for edit in session.recording.added:
-        node, values = director_inputs(edit, session.fps)
-        events.append({"class_type": node, "inputs": values})
-    return {"keep": {
-        "walk": {"node": walk, "inputs": {
-            "mode": "track", "duration": frames / session.fps,
-            "track": json.dumps(session.recording.track().to_json(), separators=(",", ":")),
-            "waypoints": inputs.get("waypoints", "[]") if inputs.get("mode") == "waypoints" else "[]"}},
-        "after": start.node, "events": events}}
+    waypoints = inputs.get("waypoints", "[]") if inputs.get("mode") == "waypoints" else "[]"
+    return {"keep": {"walk": {"node": walk, "inputs": walk_inputs(session, frames, waypoints)},
+                     "after": start.node, "events": event_nodes(session)}}
 
 
-def _frames_directed(workflow: Workflow, walk: str, fps: int) -> int:
-    """The frames a walk needs for the Director nodes it feeds (through any LATENT chain) to find their times."""
-    needed, todo, seen = 0, [walk], set()
+def _director_times(workflow: Workflow, walk: str) -> list[float]:
+    """The times of the Director nodes the walk feeds, through any chain."""
+    times, todo, seen = [], [walk], set()
     while todo:
         node = todo.pop()
         for link in workflow.links:
@@ -239,9 +213,9 @@ def _frames_directed(workflow: Workflow, walk: str, fps: int) -> int:
                 todo.append(link.target)
                 target = workflow.nodes[link.target]
                 time_s = target.inputs.get("time")
-                if target.class_type in DIRECTOR_NODES and isinstance(time_s, int | float) and time_s >= 0:
-                    needed = max(needed, frame_of(time_s, fps) + 1)
-    return needed
+                if target.class_type in DIRECTOR_NODES and isinstance(time_s, int | float):
+                    times.append(float(time_s))
+    return times
 
 
 def _walk_node(executor: Executor, workflow: Workflow, node: str) -> str | None:
