@@ -3,16 +3,21 @@
  * Live play as a person gets it: the editor's Play viewport in headless chromium against a real server,
  * walking with keys that change every few frames.
  *
- *   node bench/live.mjs [--json] [--seconds 60] [--seconds-720p 30] [--fps 30]
+ *   node bench/live.mjs [--json] [--codec h264|jpeg] [--seconds 60] [--seconds-720p 30] [--fps 30] [--screenshots DIR]
  *
+ * The viewport's own path: H.264 decoded with WebCodecs (or JPEG with --codec jpeg, as a browser without
+ * WebCodecs gets), frames acknowledged with a window of 2, the sound played.
+ * codec: what the session used (the bench fails when it is not the one asked for).
  * fps_480p / fps_720p: frames drawn on the viewport's canvas per second (the rollout plays at --fps).
- * dropped_frames_480p: frames not drawn: dropped by the server (gaps in the frame index) or replaced by a
- *   newer one before they were drawn.
+ * dropped_frames_480p: frames the server dropped before encoding (its count in the frame headers: the
+ *   viewport had not acknowledged enough); skipped_frames_480p: frames that came and were not drawn.
  * latency_p50_ms / latency_p95_ms: from an input message sent to the first frame drawn that reflects it
  *   (the frame's input_seq), at 480p.
- * mbit_per_s_480p: what the socket carried, frames and headers.
+ * mbit_per_s_480p: what the socket carried, pictures and sound with their headers; video_mbit_per_s_480p
+ *   and audio_mbit_per_s_480p each.
  * first_frame_s: from pressing Play to the first frame drawn (the workflow evaluated up to the node first);
  *   first_frame_720p_s from choosing 720p in the viewport (a new session) to its first frame.
+ * --screenshots DIR: the page at the end of each walk, as DIR/live-bench-480p.png and -720p.png.
  * The numbers come from the viewport's own `window.__worldgraphLive`. The server and chromium share this
  * machine's cores. Needs `make editor` (frontend/dist) and chromium (`make chromium`).
  */
@@ -26,14 +31,18 @@ require.resolve('playwright-core'); // fail early, with a clear message, when `m
 const { launchChromium } = await import(join(FRONTEND, 'e2e', 'chromium.mjs'));
 const { startServer } = await import(join(FRONTEND, 'e2e', 'serverProcess.mjs'));
 
-function option(name, fallback) {
+function text(name, fallback) {
   const index = process.argv.indexOf(name);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
+  return index >= 0 ? process.argv[index + 1] : fallback;
 }
+const option = (name, fallback) => Number(text(name, fallback));
 
 const seconds480 = option('--seconds', 60);
 const seconds720 = option('--seconds-720p', process.argv.includes('--seconds') ? seconds480 / 2 : 30);
 const fps = option('--fps', 30);
+const codec = text('--codec', 'h264');
+const screenshots = text('--screenshots', null);
+if (!['h264', 'jpeg'].includes(codec)) throw new Error(`--codec is h264 or jpeg, not ${codec}`);
 const WARM_UP_S = 1;
 /** Keys held in turn (each change is one input message), one change every KEY_MS. */
 const KEYS = ['KeyW', 'KeyW', 'KeyA', 'KeyW', 'KeyD', 'ArrowRight', 'KeyW', 'ArrowLeft'];
@@ -60,15 +69,17 @@ function workflow(duration) {
 
 const stats = (page) => page.evaluate(() => {
   const live = window.__worldgraphLive;
-  return live && { drawn: live.framesDrawn, notDrawn: live.dropped + live.skipped, bytes: live.bytes, latencies: live.latencies.length,
-    openedAt: live.openedAt, firstDrawnAt: live.firstDrawnAt, at: performance.now(), phase: live.phase };
+  return live && { codec: live.codec, drawn: live.framesDrawn, dropped: live.dropped, skipped: live.skipped, bytes: live.bytes,
+    audioBytes: live.audioBytes, latencies: live.latencies.length, openedAt: live.openedAt, firstDrawnAt: live.firstDrawnAt,
+    at: performance.now(), phase: live.phase };
 });
 
 /** Walk for `seconds` after the first frame, keys changing every KEY_MS; what the viewport measured. */
-async function walk(page, seconds) {
+async function walk(page, seconds, name) {
   await page.waitForFunction(() => window.__worldgraphLive?.framesDrawn > 0 && window.__worldgraphLive.phase === 'playing',
     null, { timeout: 180_000 });
   const first = await stats(page);
+  if (first.codec !== codec) throw new Error(`asked for ${codec}, the session plays ${first.codec}`);
   await page.waitForTimeout(WARM_UP_S * 1000);
   const from = await stats(page);
   const until = Date.now() + seconds * 1000;
@@ -82,13 +93,18 @@ async function walk(page, seconds) {
   if (held) await page.keyboard.up(held);
   const to = await stats(page);
   if (to.phase !== 'playing') throw new Error(`the session ended while walking (${to.phase})`);
+  if (screenshots) await page.screenshot({ path: join(screenshots, `live-bench-${name}.png`) });
   const latencies = await page.evaluate(([start]) => window.__worldgraphLive.latencies.slice(start), [from.latencies]);
   const elapsed = (to.at - from.at) / 1000;
+  const rate = (bytes) => (bytes * 8) / elapsed / 1e6;
   return {
     first_frame_s: (first.firstDrawnAt - first.openedAt) / 1000,
     fps: (to.drawn - from.drawn) / elapsed,
-    dropped: to.notDrawn - from.notDrawn,
-    mbit_per_s: ((to.bytes - from.bytes) * 8) / elapsed / 1e6,
+    dropped: to.dropped - from.dropped,
+    skipped: to.skipped - from.skipped,
+    video_mbit_per_s: rate(to.bytes - from.bytes),
+    audio_mbit_per_s: rate(to.audioBytes - from.audioBytes),
+    mbit_per_s: rate(to.bytes - from.bytes + to.audioBytes - from.audioBytes),
     latencies,
   };
 }
@@ -114,7 +130,10 @@ const server = await startServer();
 const browser = await launchChromium();
 try {
   const context = await browser.newContext({ viewport: { width: 1600, height: 900 } });
-  await context.addInitScript(() => localStorage.setItem('worldgraph.live.size', '854x480'));
+  await context.addInitScript((asked) => {
+    localStorage.setItem('worldgraph.live.size', '854x480');
+    if (asked === 'jpeg') localStorage.setItem('worldgraph.live.codec', 'jpeg');
+  }, codec);
   const page = await context.newPage();
   await page.goto(server.url);
   await page.locator('.react-flow__node').first().waitFor();
@@ -125,24 +144,29 @@ try {
   await page.getByRole('tab', { selected: true }).filter({ hasText: 'live-bench' }).waitFor();
 
   await play(page);
-  const at480 = await walk(page, seconds480);
+  const at480 = await walk(page, seconds480, '480p');
   await resize(page, 1280, 720);
-  const at720 = await walk(page, seconds720);
+  const at720 = await walk(page, seconds720, '720p');
   await leave(page);
 
   const result = {
+    codec,
     seconds_480p: seconds480,
     seconds_720p: seconds720,
     rollout_fps: fps,
     fps_480p: round(at480.fps, 2),
     dropped_frames_480p: at480.dropped,
+    skipped_frames_480p: at480.skipped,
     latency_p50_ms: round(percentile(at480.latencies, 50), 1),
     latency_p95_ms: round(percentile(at480.latencies, 95), 1),
     latency_samples: at480.latencies.length,
     mbit_per_s_480p: round(at480.mbit_per_s, 2),
+    video_mbit_per_s_480p: round(at480.video_mbit_per_s, 2),
+    audio_mbit_per_s_480p: round(at480.audio_mbit_per_s, 3),
     first_frame_s: round(at480.first_frame_s),
     fps_720p: round(at720.fps, 2),
     dropped_frames_720p: at720.dropped,
+    skipped_frames_720p: at720.skipped,
     latency_p50_ms_720p: round(percentile(at720.latencies, 50), 1),
     mbit_per_s_720p: round(at720.mbit_per_s, 2),
     first_frame_720p_s: round(at720.first_frame_s),

@@ -1,8 +1,9 @@
 /**
- * Live play in the editor, against a real server and a real browser: Play opens the viewport and frames
- * come; W walks along the heading; the mouse and the arrows turn; an event changes the picture; Keep
- * writes the walk into the graph (and it renders), Ctrl+Z takes it back, Discard changes nothing; two
- * sessions play at once; closing a page ends its session; a session the server refuses says why.
+ * Live play in the editor, against a real server and a real browser: Play opens the viewport, H.264 frames
+ * come (acknowledged) with the sound; M mutes; W walks along the heading; the mouse and the arrows turn; an
+ * event changes the picture; Keep writes the server's keep into the graph (and it renders), also from a start
+ * time past 0; Ctrl+Z takes it back, Discard changes nothing; two sessions play at once, one of them JPEG;
+ * closing a page ends its session; a session the server refuses says why.
  */
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -48,18 +49,23 @@ beforeAll(async () => {
 });
 
 interface Live {
+  codec: string | null;
   framesDrawn: number;
   framesReceived: number;
   dropped: number;
+  skipped: number;
   latencies: number[];
   phase: string;
-  last: { frame: number; time: number; pose: [number, number, number, number, number]; input_seq: number } | null;
+  audioMessages: number;
+  audioBuffered: number;
+  last: { frame: number; time: number; pose: [number, number, number, number, number]; input_seq: number; codec?: string; key?: boolean } | null;
 }
 
 const live = (target: Page = page): Promise<Live> => target.evaluate(() => {
   const stats = (window as unknown as { __worldgraphLive: Live }).__worldgraphLive;
-  return { framesDrawn: stats.framesDrawn, framesReceived: stats.framesReceived, dropped: stats.dropped, latencies: [...stats.latencies],
-    phase: stats.phase, last: stats.last };
+  return { codec: stats.codec, framesDrawn: stats.framesDrawn, framesReceived: stats.framesReceived, dropped: stats.dropped,
+    skipped: stats.skipped, latencies: [...stats.latencies], phase: stats.phase, audioMessages: stats.audioMessages,
+    audioBuffered: stats.audioBuffered, last: stats.last };
 });
 
 /** Frames drawn from now on: waits until `count` more are on the canvas. */
@@ -90,10 +96,11 @@ async function picture(target: Page = page): Promise<{ grey: number[]; mean: num
 
 const difference = (a: { grey: number[] }, b: { grey: number[] }) => a.grey.reduce((sum, v, i) => sum + Math.abs(v - b.grey[i]), 0) / a.grey.length;
 
+/** A screenshot in e2e-artifacts/ and in /tmp/live2-*.png, to look at. */
 async function shoot(target: Page, name: string): Promise<void> {
   await screenshot(target, name);
   mkdirSync('/tmp', { recursive: true });
-  copyFileSync(join(SCREENSHOTS, `${name}.png`), `/tmp/${name}.png`);
+  copyFileSync(join(SCREENSHOTS, `${name}.png`), `/tmp/${name.replace(/^live-/, 'live2-')}.png`);
 }
 
 const viewport = (target: Page = page) => target.getByRole('dialog', { name: 'Live play' });
@@ -108,15 +115,35 @@ const sessions = (target: Page): Promise<number> => target.evaluate(() => new Pr
   socket.onerror = () => fail(new Error('no greeting'));
 }));
 
-test('Play on a node opens the viewport and frames arrive', async () => {
+test('Play on a node opens the viewport; H.264 frames arrive, acknowledged, and the sound with them', async () => {
   await node(page, '3').getByRole('button', { name: 'play node 3' }).click();
   await viewport().waitFor();
   const first = await frames(10);
+  expect(first.codec).toBe('h264');
+  expect(first.last).toMatchObject({ codec: 'h264' });
   expect(first.last!.time).toBeGreaterThan(0);
+  expect(first.framesReceived).toBeGreaterThanOrEqual(10); // with a window of 2, only acknowledged frames let more come
   expect(await page.locator('.wg-live-canvas').evaluate((c: HTMLCanvasElement) => [c.width, c.height])).toEqual([320, 180]);
-  expect((await picture()).grey.some((v) => v > 20)).toBe(true);
+  const shown = await picture();
+  expect(shown.grey.some((v) => v > 20)).toBe(true);
+  expect(Math.max(...shown.grey) - Math.min(...shown.grey)).toBeGreaterThan(40); // a scene, not one flat colour
   await expect.poll(() => viewport().getByLabel('time', { exact: true }).textContent()).toMatch(/^0:0\d$/);
+  expect(await viewport().getByLabel('codec').textContent()).toBe('H.264');
+  await expect.poll(async () => (await live()).audioMessages).toBeGreaterThan(5);
+  await expect.poll(async () => (await live()).audioBuffered).toBeGreaterThan(0);
   await shoot(page, 'live-playing');
+});
+
+test('M and the sound button mute and unmute', async () => {
+  const button = viewport().getByRole('button', { name: 'mute', exact: true });
+  await expect.poll(() => button.textContent()).toBe('sound on');
+  await page.keyboard.press('KeyM');
+  await expect.poll(() => viewport().getByRole('button', { name: 'unmute' }).textContent()).toBe('sound off');
+  const muted = await live();
+  await frames(3);
+  expect((await live()).audioMessages).toBeGreaterThan(muted.audioMessages); // the sound goes on, silent
+  await viewport().getByRole('button', { name: 'unmute' }).click();
+  await expect.poll(() => button.textContent()).toBe('sound on');
 });
 
 test('holding W walks forward, along the heading, and the picture changes', async () => {
@@ -188,9 +215,10 @@ test('Keep writes the track into the walk node and the events as Director nodes 
   kept = await activeWorkflow(page);
   const walk = kept.nodes['2'].inputs;
   expect(walk.mode).toBe('track');
+  expect(walk.waypoints).toBe('[]');
   const track = JSON.parse(walk.track);
   expect(track.length).toBeGreaterThanOrEqual(played);
-  expect(walk.duration).toBeCloseTo(track.length / 15, 3);
+  expect(walk.duration).toBeCloseTo(track.length / 15, 6);
   expect(track.some((action: { move: number[] }) => action.move[0] === 1)).toBe(true);
   expect(kept.nodes['6']).toMatchObject({ class: 'PlotEvent', inputs: { event: 'time_of_day', amount: 23 } });
   expect(kept.nodes['7']).toMatchObject({ class: 'PlotEvent', inputs: { event: 'weather', value: 'snow' } });
@@ -220,6 +248,57 @@ test('Ctrl+Z after Keep gives back the graph as it was', async () => {
   await page.keyboard.press('Control+z');
 });
 
+test('played from 1 s and kept: the first second stays as it was, the walk lasts as played, the event follows, and it renders', async () => {
+  // a walk of known actions (strafing right, looking left and right), so the kept first second can be compared
+  const walk = Array.from({ length: 90 }, (_, i) => ({ move: [0, 0.5, 0], look: [i % 2 ? 1 : -1, 0] }));
+  await importWorkflow(page, 'from1', liveWorkflow(JSON.stringify(walk)));
+  const before = await activeWorkflow(page);
+  await node(page, '3').getByRole('button', { name: 'play node 3' }).click();
+  await frames(2);
+  await page.evaluate(() => { (window as unknown as { __previous: unknown }).__previous = (window as unknown as { __worldgraphLive: unknown }).__worldgraphLive; });
+  await viewport().getByLabel('start time').fill('1.0');
+  await viewport().getByRole('button', { name: 'Restart' }).click(); // a new viewport: the time field's focus goes with the old one
+  await page.waitForFunction(() => {
+    const w = window as unknown as { __previous: unknown; __worldgraphLive: Live };
+    return w.__worldgraphLive !== w.__previous && w.__worldgraphLive.framesDrawn > 0;
+  }, null, { timeout: 30_000 });
+  const first = await page.evaluate(() => (window as unknown as { __worldgraphLive: { first: Live['last'] } }).__worldgraphLive.first!);
+  expect(first.frame).toBe(15);
+  expect(first.time).toBeCloseTo(1, 6);
+  await page.keyboard.down('KeyW');
+  await page.waitForTimeout(800);
+  await page.keyboard.press('Digit4'); // snow
+  await viewport().getByRole('status').filter({ hasText: 'weather: snow' }).waitFor();
+  await page.waitForTimeout(500);
+  await page.keyboard.up('KeyW');
+  const played = (await frames(2)).last!.frame;
+  await page.keyboard.press('Enter');
+  await expect.poll(() => viewport().count()).toBe(0);
+  await page.getByRole('status').filter({ hasText: 'kept the walk in node 2, 1 event after node 3' }).waitFor();
+  const from1 = await activeWorkflow(page);
+  const inputs = from1.nodes['2'].inputs;
+  const track = JSON.parse(inputs.track);
+  expect(inputs.mode).toBe('track');
+  expect(track.length).toBeGreaterThanOrEqual(played + 1); // frames 0..played
+  expect(inputs.duration).toBeCloseTo(track.length / 15, 6);
+  expect(track.slice(0, 15)).toEqual(walk.slice(0, 15));
+  expect(track.slice(15).filter((action: { move: number[] }) => action.move[0] === 1).length).toBeGreaterThan(5);
+  expect(from1.nodes['6']).toMatchObject({ class: 'PlotEvent', inputs: { event: 'weather', value: 'snow' } });
+  expect(from1.nodes['6'].inputs.time).toBeGreaterThan(1.3);
+  expect(from1.nodes['6'].inputs.time).toBeLessThan(inputs.duration);
+  expect(from1.links).toEqual(expect.arrayContaining([{ from: ['3', 'latent'], to: ['6', 'latent'] }, { from: ['6', 'latent'], to: ['4', 'latent'] }]));
+
+  await page.keyboard.press('Control+Enter');
+  const progress = page.getByRole('progressbar', { name: 'overall progress' });
+  await expect.poll(() => progress.textContent(), { timeout: 120_000, interval: 250 }).toBe('success');
+  await page.keyboard.press('.');
+  await node(page, '5').locator('video').waitFor({ timeout: 120_000 }); // this tab's render (the progress may be the last job's)
+  expect(editor.errors).toEqual([]);
+  await page.locator('.react-flow__pane').click({ position: { x: 700, y: 700 } });
+  await page.keyboard.press('Control+z');
+  expect((await activeWorkflow(page)).nodes).toEqual(before.nodes);
+});
+
 test('every palette event is taken by the server, and Discard leaves the graph unchanged', async () => {
   const before = await activeWorkflow(page);
   await node(page, '2').getByRole('button', { name: 'play node 2' }).click();
@@ -242,14 +321,16 @@ test('every palette event is taken by the server, and Discard leaves the graph u
   expect(after.links).toEqual(before.links);
 });
 
-test('two sessions at once both get frames; closing a page ends its session on the server', async () => {
-  const other = await openEditor(editor.browser, { 'worldgraph.live.size': '320x180' });
+test('two sessions at once both get frames (one asks for JPEG); closing a page ends its session on the server', async () => {
+  const other = await openEditor(editor.browser, { 'worldgraph.live.size': '320x180', 'worldgraph.live.codec': 'jpeg' });
   try {
     await importWorkflow(other.page, 'live', liveWorkflow());
     await node(page, '3').getByRole('button', { name: 'play node 3' }).click();
     await node(other.page, '2').getByRole('button', { name: 'play node 2' }).click();
     await Promise.all([frames(10), frames(10, other.page)]);
     await Promise.all([frames(5), frames(5, other.page)]);
+    expect([(await live()).codec, (await live(other.page)).codec]).toEqual(['h264', 'jpeg']);
+    expect((await live(other.page)).last).toMatchObject({ codec: 'jpeg', key: true });
     expect(await sessions(page)).toBe(2);
     await other.context.close();
     await expect.poll(() => sessions(page), { timeout: 15_000 }).toBe(1);

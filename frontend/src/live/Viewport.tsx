@@ -13,7 +13,6 @@ import type { PaletteEntry, PaletteGroup } from './palette';
 import { behaviours, buildPalette, toSend } from './palette';
 import { Palette, keepFocus } from './Palette';
 import type { ServerNote } from './protocol';
-import { keepOf } from './recordingKeep';
 import type { PlayRequest } from './store';
 import { SIZES, useLive } from './store';
 import { formatTime, parseTime } from './time';
@@ -53,6 +52,8 @@ function Viewport({ request, size }: { request: PlayRequest; size: [number, numb
   const choices = useMemo(() => behaviours(library), [library]);
   const [behaviour, setBehaviour] = useState(() => String(library.get('InsertCharacter')?.inputs.find((i) => i.name === 'behaviour')?.options.default ?? choices[0] ?? ''));
   const [active, setActive] = useState(0);
+  const muted = useLive((s) => s.muted);
+  const hasSound = useLive((s) => s.sound !== null);
 
   const toast = useCallback((text: string, kind: Toast['kind'], seq?: number) => {
     const id = ++toastCounter;
@@ -60,12 +61,12 @@ function Viewport({ request, size }: { request: PlayRequest; size: [number, numb
     setTimeout(() => setToasts((shown) => shown.filter((t) => t.id !== id)), TOAST_MS[kind]);
   }, []);
 
-  const keepRecording = (recording: Extract<ServerNote, { type: 'recording' }>, ready: Extract<ServerNote, { type: 'ready' }>) => {
+  const keepRecording = (recording: Extract<ServerNote, { type: 'recording' }>) => {
     const editor = useEditor.getState();
     const tab = editor.tabs.find((t) => t.id === request.tab);
     if (!tab) return session.refuseKeep('its tab was closed');
-    const kept = keepOf(tab.doc, recording, { node: request.node, fps: ready.fps, startFrame: ready.frame }, editor.library);
-    if ('refused' in kept) return session.refuseKeep(kept.refused);
+    const kept = recording.keep;
+    if (!kept) return session.refuseKeep(recording.keep_refused ?? 'the server sent nothing to keep');
     const applied = applyKeep(tab.doc, kept, editor.library);
     if ('refused' in applied) return session.refuseKeep(applied.refused);
     if (editor.activeId !== tab.id) editor.activate(tab.id);
@@ -122,6 +123,9 @@ function Viewport({ request, size }: { request: PlayRequest; size: [number, numb
       } else if (event.key === 'Enter' && now.playing) {
         event.preventDefault();
         now.keep();
+      } else if (event.code === 'KeyM' && !event.ctrlKey && !event.metaKey && !event.altKey) {
+        event.preventDefault();
+        useLive.getState().toggleMuted();
       } else if (event.key === 'Tab') {
         event.preventDefault();
         const count = now.groups.length || 1;
@@ -159,7 +163,8 @@ function Viewport({ request, size }: { request: PlayRequest; size: [number, numb
           <strong>Live</strong> {title} <span className="wg-live-muted">#{request.node}</span>
         </div>
         {view.ready && view.phase !== 'ended' && (
-          <Hud stats={session.stats} path={session.path} backend={`${view.ready.backend} · ${view.ready.size.join('×')} · ${view.ready.fps} fps`} />
+          <Hud stats={session.stats} path={session.path} backend={`${view.ready.backend} · ${view.ready.size.join('×')} · ${view.ready.fps} fps`}
+            sound={hasSound && view.ready.audio ? { muted, toggle: () => useLive.getState().toggleMuted() } : null} />
         )}
         <div className="wg-live-actions">
           <label className="wg-live-from">from
@@ -192,7 +197,7 @@ function Viewport({ request, size }: { request: PlayRequest; size: [number, numb
       {playing && !locked && (
         <div className="wg-live-hint">
           Click the picture to look around (or drag) · <kbd>W</kbd><kbd>A</kbd><kbd>S</kbd><kbd>D</kbd> move · <kbd>Shift</kbd> sprint ·
-          {' '}<kbd>Space</kbd> jump · <kbd>C</kbd> crouch · <kbd>←</kbd><kbd>→</kbd> turn
+          {' '}<kbd>Space</kbd> jump · <kbd>C</kbd> crouch · <kbd>←</kbd><kbd>→</kbd> turn · <kbd>M</kbd> sound
         </div>
       )}
       {(view.phase === 'connecting' || view.phase === 'starting') && (

@@ -9,7 +9,8 @@
  * slower than real time) it starts again `LEAD` ahead; if it runs more than `MAX_LEAD` ahead (a burst after a
  * stall) spans are skipped until it is back within reach, so the sound never lags the picture by more.
  *
- * Create it on a user gesture (the Play click): browsers only start an AudioContext then.
+ * Create it on a user gesture (the Play click): browsers only start an AudioContext then. Muting turns a gain
+ * down to 0 and keeps scheduling, so unmuting picks up exactly where the sound is.
  */
 
 export interface AudioHeader {
@@ -94,6 +95,7 @@ export interface AudioContextLike {
   readonly destination: AudioNode;
   createBuffer(channels: number, length: number, rate: number): AudioBuffer;
   createBufferSource(): AudioBufferSourceNode;
+  createGain(): GainNode;
   resume(): Promise<void>;
   close(): Promise<void>;
 }
@@ -105,6 +107,8 @@ export interface LiveAudio {
   close(): void;
   /** Seconds of sound scheduled ahead of now: how far the sound trails what arrives. */
   buffered(): number;
+  /** Silence the sound (it goes on being scheduled) or bring it back. */
+  setMuted(muted: boolean): void;
 }
 
 export interface LiveAudioOptions {
@@ -114,6 +118,7 @@ export interface LiveAudioOptions {
   rate?: number;
   lead?: number;
   maxLead?: number;
+  muted?: boolean;
 }
 
 function openContext(rate: number): AudioContextLike {
@@ -130,6 +135,9 @@ export function createLiveAudio(options: LiveAudioOptions = {}): LiveAudio {
   const maxLead = options.maxLead ?? MAX_LEAD;
   let next: number | null = null;
   let closed = false;
+  const output = context.createGain();
+  output.gain.value = options.muted ? 0 : 1;
+  output.connect(context.destination);
   void context.resume().catch(() => undefined);
   return {
     push(message: ArrayBuffer): void {
@@ -144,7 +152,7 @@ export function createLiveAudio(options: LiveAudioOptions = {}): LiveAudio {
       chunk.channels.forEach((data, c) => buffer.copyToChannel(data as Float32Array<ArrayBuffer>, c));
       const source = context.createBufferSource();
       source.buffer = buffer;
-      source.connect(context.destination);
+      source.connect(output);
       source.start(planned.start);
     },
     close(): void {
@@ -155,5 +163,18 @@ export function createLiveAudio(options: LiveAudioOptions = {}): LiveAudio {
     buffered(): number {
       return next === null ? 0 : Math.max(0, next - context.currentTime);
     },
+    setMuted(muted: boolean): void {
+      output.gain.value = muted ? 0 : 1;
+    },
   };
+}
+
+/** Live sound where the browser has Web Audio, else null (the session then asks for no sound). */
+export function openLiveAudio(options: LiveAudioOptions = {}): LiveAudio | null {
+  if (!options.context && typeof AudioContext === 'undefined') return null;
+  try {
+    return createLiveAudio(options);
+  } catch {
+    return null;
+  }
 }

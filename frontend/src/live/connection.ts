@@ -1,15 +1,15 @@
 /**
- * One live session's socket: says what to play, numbers the client's messages, and routes what comes back:
- * JSON notes, frame messages (JPEG) and sound messages (binary with `"type": "audio"` in the header, handed
- * whole to the sound player).
+ * One live session's socket: says what to play, numbers the client's messages (inputs, events, acks, end),
+ * and routes what comes back: JSON notes, frame messages (H.264 or JPEG, as their header's `codec` says) and
+ * sound messages (binary with `"type": "audio"` in the header, handed whole to the sound player).
  */
 import type { ClientMessage, FrameHeader, HeldInput, LiveEvent, ServerNote, StartMessage } from './protocol';
 import { isFrameHeader, parseNote, readBinary } from './protocol';
 
 export interface ConnectionHandlers {
   onNote(note: ServerNote): void;
-  /** A frame: its header and the JPEG (a view into the message, not a copy); `bytes` is the whole message. */
-  onFrame(header: FrameHeader, jpeg: Blob, bytes: number): void;
+  /** A frame: its header and payload (a view into the message, not a copy); `bytes` is the whole message. */
+  onFrame(header: FrameHeader, payload: Uint8Array, bytes: number): void;
   onAudio(message: ArrayBuffer): void;
   /** The socket closed, by the server or the network (not after `close()`). */
   onClose(): void;
@@ -48,7 +48,7 @@ export class LiveConnection {
     if (!read) return;
     if (read.header.type === 'audio') this.handlers.onAudio(data);
     else if (isFrameHeader(read.header)) {
-      this.handlers.onFrame(read.header, new Blob([new Uint8Array(data, read.offset)], { type: 'image/jpeg' }), data.byteLength);
+      this.handlers.onFrame(read.header, new Uint8Array(data, read.offset), data.byteLength);
     }
   }
 
@@ -71,6 +71,13 @@ export class LiveConnection {
   event(event: LiveEvent): number {
     const seq = this.next();
     this.send({ type: 'event', seq, event });
+    return seq;
+  }
+
+  /** Frame `frame` and those before it are drawn (or decoded and superseded): the server may send more. */
+  ack(frame: number): number {
+    const seq = this.next();
+    this.send({ type: 'ack', seq, frame });
     return seq;
   }
 

@@ -2,8 +2,11 @@
  * The live socket's messages (`GET /live`, docs/live.md; the server's side is live/protocol.py and
  * webserver/live.py). Client messages are JSON text with a `seq` that counts up; the server answers JSON
  * notes and binary messages: a 4-byte big-endian header length, the header as JSON, then the payload
- * (a JPEG frame, or sound when the header's `type` is "audio").
+ * (a frame as its header's `codec` says, or sound when the header's `type` is "audio").
  */
+
+/** How frames travel: H.264 access units (Annex B, decoded in order with WebCodecs) or JPEG pictures. */
+export type Codec = 'h264' | 'jpeg';
 
 /** x, y (metres on the ground), z (eye height), yaw and pitch in degrees (turning right lowers the yaw). */
 export type Pose = [number, number, number, number, number];
@@ -14,6 +17,12 @@ export interface FrameHeader {
   pose: Pose;
   /** The last input message the frame reflects. */
   input_seq: number;
+  /** The payload's codec (absent from older servers: JPEG). */
+  codec?: Codec;
+  /** Decodable on its own (every JPEG; an H.264 key frame, with its parameter sets). */
+  key?: boolean;
+  /** Frames the server skipped so far, before encoding (the client had not acknowledged enough). */
+  dropped?: number;
 }
 
 /** The input held from now on: `move` [forward, right, up] in [-1, 1], `look` [yaw, pitch] degrees per frame. */
@@ -40,13 +49,19 @@ export interface StartMessage {
   node: string;
   size: [number, number];
   start: number;
+  codec: Codec;
+  /** Frames the server may have sent and the client not yet acknowledged; it drops the rest before encoding. */
+  window: number;
+  audio: boolean;
 }
 
 export type ClientMessage =
   | StartMessage
   | ({ type: 'input'; seq: number } & HeldInput)
   | { type: 'event'; seq: number; event: LiveEvent }
-  | { type: 'end'; seq: number; keep: boolean };
+  | { type: 'end'; seq: number; keep: boolean }
+  /** Frame `frame` (and every one before it) is drawn, or decoded and superseded. */
+  | { type: 'ack'; seq: number; frame: number };
 
 /** A node to add when a walk is kept: a Director node and its widget values. */
 export interface KeptEvent {
@@ -71,8 +86,11 @@ export interface RecordedEdit {
 
 export type ServerNote =
   | { type: 'hello'; max_size: [number, number]; sessions: number; max_sessions: number }
-  | { type: 'ready'; fps: number; frame: number; size: [number, number]; backend: string }
-  | { type: 'recording'; keep?: Keep | null; keep_refused?: string; actions?: unknown[]; edits?: RecordedEdit[] }
+  | { type: 'ready'; fps: number; frame: number; size: [number, number]; backend: string; codec?: Codec;
+      audio?: { rate: number; channels: number } | null }
+  /** After `end`: what was played, and with Keep what the graph takes (`keep`), or why it cannot (`keep_refused`). */
+  | { type: 'recording'; keep?: Keep | null; keep_refused?: string; frames?: number; fps?: number; actions?: unknown[];
+      edits?: RecordedEdit[] }
   | { type: 'error'; message: string; seq?: number };
 
 const isObject = (value: unknown): value is Record<string, unknown> =>

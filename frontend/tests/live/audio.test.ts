@@ -101,7 +101,7 @@ describe('schedule', () => {
 
 /** A stand-in AudioContext that records what is scheduled. */
 function fakeContext() {
-  const started: { at: number; channels: Float32Array[]; rate: number }[] = [];
+  const started: { at: number; channels: Float32Array[]; rate: number; to: unknown }[] = [];
   const context = {
     currentTime: 5,
     destination: {} as AudioNode,
@@ -113,10 +113,15 @@ function fakeContext() {
     createBufferSource() {
       const source = {
         buffer: null as unknown as { data: Float32Array[]; rate: number },
-        connect: () => undefined,
-        start: (at: number) => started.push({ at, channels: source.buffer.data, rate: source.buffer.rate }),
+        to: null as unknown,
+        connect: (to: unknown) => { source.to = to; },
+        start: (at: number) => started.push({ at, channels: source.buffer.data, rate: source.buffer.rate, to: source.to }),
       };
       return source as unknown as AudioBufferSourceNode;
+    },
+    gain: { gain: { value: 1 }, connect: (to: unknown) => { context.gain.to = to; }, to: null as unknown },
+    createGain() {
+      return context.gain as unknown as GainNode;
     },
     resume: async () => undefined,
     close: async () => { context.closed = true; },
@@ -144,5 +149,18 @@ describe('createLiveAudio', () => {
     expect(context.closed).toBe(true);
     audio.push(span(3));
     expect(started).toHaveLength(3);
+  });
+
+  test('muting turns the output gain to 0 and keeps the schedule', () => {
+    const { context, started } = fakeContext();
+    const audio = createLiveAudio({ context: context as unknown as AudioContextLike, muted: true });
+    expect(context.gain.to).toBe(context.destination);
+    expect(context.gain.gain.value).toBe(0);
+    audio.push(packAudio(header(1600), new Array(3200).fill(0)));
+    expect(started[0].to).toBe(context.gain);
+    audio.setMuted(false);
+    expect(context.gain.gain.value).toBe(1);
+    audio.push(packAudio(header(1600), new Array(3200).fill(0)));
+    expect(started[1].at).toBeCloseTo(started[0].at + 0.1, 12);
   });
 });

@@ -25,7 +25,7 @@ class FakeSocket {
 }
 
 const handlers = () => ({ onNote: vi.fn(), onFrame: vi.fn(), onAudio: vi.fn(), onClose: vi.fn() });
-const start = { prompt: { nodes: {} }, node: '2', size: [320, 180] as [number, number], start: 0 };
+const start = { prompt: { nodes: {} }, node: '2', size: [320, 180] as [number, number], start: 0, codec: 'h264' as const, window: 2, audio: true };
 
 beforeEach(() => vi.stubGlobal('WebSocket', FakeSocket));
 afterEach(() => vi.unstubAllGlobals());
@@ -43,26 +43,29 @@ describe('LiveConnection', () => {
     const held = { move: [1, 0, 0] as [number, number, number], look: [0, 0] as [number, number], jump: false, sprint: false, crouch: false };
     expect(live.input(held)).toBe(1);
     expect(live.event({ type: 'PlotEvent', kind: 'weather', value: 'snow' })).toBe(2);
-    expect(live.end(true)).toBe(3);
+    expect(live.ack(41)).toBe(3);
+    expect(live.end(true)).toBe(4);
     expect(socket.sent.slice(1)).toEqual([
       { type: 'input', seq: 1, ...held },
       { type: 'event', seq: 2, event: { type: 'PlotEvent', kind: 'weather', value: 'snow' } },
-      { type: 'end', seq: 3, keep: true },
+      { type: 'ack', seq: 3, frame: 41 },
+      { type: 'end', seq: 4, keep: true },
     ]);
   });
 
-  test('frames go to onFrame with their JPEG; messages with "type": "audio" go whole to the sound player', async () => {
+  test('frames go to onFrame with their payload; messages with "type": "audio" go whole to the sound player', () => {
     const on = handlers();
     new LiveConnection(start, on, 'ws://host/live');
-    const frame = packBinary({ frame: 4, time: 0.1, pose: [0, 0, 0, 0, 0], input_seq: 1 }, new Uint8Array([0xff, 0xd8, 9]));
+    const frame = packBinary({ frame: 4, time: 0.1, pose: [0, 0, 0, 0, 0], input_seq: 1, codec: 'h264', key: true, dropped: 0 },
+      new Uint8Array([0, 0, 0, 1, 9]));
     const audio = packBinary({ type: 'audio', time: 0 }, new Uint8Array(16));
     FakeSocket.last.onmessage!({ data: frame });
     FakeSocket.last.onmessage!({ data: audio });
     FakeSocket.last.onmessage!({ data: new ArrayBuffer(1) });
     expect(on.onFrame).toHaveBeenCalledTimes(1);
-    const [header, jpeg, bytes] = on.onFrame.mock.calls[0];
-    expect(header).toMatchObject({ frame: 4, input_seq: 1 });
-    expect([...new Uint8Array(await (jpeg as Blob).arrayBuffer())]).toEqual([0xff, 0xd8, 9]);
+    const [header, payload, bytes] = on.onFrame.mock.calls[0];
+    expect(header).toMatchObject({ frame: 4, input_seq: 1, codec: 'h264', key: true });
+    expect([...(payload as Uint8Array)]).toEqual([0, 0, 0, 1, 9]);
     expect(bytes).toBe(frame.byteLength);
     expect(on.onAudio).toHaveBeenCalledWith(audio);
   });

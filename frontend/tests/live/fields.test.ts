@@ -1,8 +1,8 @@
 // @vitest-environment node
-/** Director node inputs and edit fields, both ways. */
+/** Director node inputs as edit fields. */
 import { describe, expect, test } from 'vitest';
 import { newNodeData } from '../../src/graph/document';
-import { editFields, nodeInputs } from '../../src/live/fields';
+import { editFields } from '../../src/live/fields';
 import { library } from '../helpers';
 
 const defaults = (cls: string) => newNodeData(library.get(cls)!).values;
@@ -20,19 +20,5 @@ describe('editFields', () => {
   test('a shot’s transition takes frames only when smooth (as the ChangeShot node does)', () => {
     expect(editFields('ChangeShot', { ...defaults('ChangeShot'), transition_seconds: 1 }, 30)).toMatchObject({ kind: 'third_person', transition_frames: 0 });
     expect(editFields('ChangeShot', { ...defaults('ChangeShot'), transition: 'smooth', transition_seconds: 1.5 }, 30)).toMatchObject({ transition_frames: 45 });
-  });
-});
-
-describe('nodeInputs', () => {
-  test('an edit’s frame becomes the node’s time; fields go back to the node’s names', () => {
-    expect(nodeInputs({ type: 'PlotEvent', frame: 45, kind: 'time_of_day', value: '', amount: 19.2, transition_frames: 30, a: 10, b: 0, radius: 6 }, 30))
-      .toEqual({ time: 1.5, event: 'time_of_day', value: '', amount: 19.2, transition_seconds: 1, ahead: 10, right: 0, radius: 6 });
-  });
-
-  test('node values -> edit fields -> node values keeps every widget but time', () => {
-    for (const cls of ['PlotEvent', 'InsertCharacter'] as const) {
-      const values = { ...defaults(cls), time: 2 };
-      expect(nodeInputs({ type: cls, frame: 60, ...editFields(cls, values, 30) }, 30)).toEqual(values);
-    }
   });
 });

@@ -21,12 +21,22 @@ describe('LiveStats', () => {
     expect(stats.framesDrawn).toBe(3);
   });
 
-  test('frames the server dropped are the gaps in the frame index; bytes add up', () => {
+  test('frames the server dropped: its count in the header, and the gaps in the frame index; bytes add up', () => {
     const stats = new LiveStats('2', [320, 180], 0);
-    for (const index of [0, 1, 4, 5, 9]) stats.received(frame(index), 1000);
+    for (const [index, dropped] of [[0, 0], [1, 0], [4, 2], [5, 2], [9, 5]]) stats.received({ ...frame(index), dropped }, 1000);
     expect(stats.dropped).toBe(5);
+    expect(stats.gaps).toBe(5);
     expect(stats.bytes).toBe(5000);
     expect(stats.framesReceived).toBe(5);
+    stats.receivedAudio(300);
+    stats.receivedAudio(300);
+    expect([stats.audioMessages, stats.audioBytes, stats.audioBuffered]).toEqual([2, 600, 0]);
+  });
+
+  test('without the server\'s count (an older server), the gaps are the drops', () => {
+    const stats = new LiveStats('2', [320, 180], 0);
+    for (const index of [0, 3, 4]) stats.received(frame(index), 1);
+    expect([stats.dropped, stats.gaps]).toEqual([2, 2]);
   });
 
   test('the median of the last 30 latencies', () => {
