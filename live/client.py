@@ -122,8 +122,9 @@ class LiveClient:
         world steps one frame per input and waits for the next, so the same inputs give the same frames."""
         if self.ready is not None:
             raise LiveError("this client has started its session already; a new session needs a new client")
+        # JPEG: frames that stand alone, so a script may take them out of order and drop them freely
         self._send({"type": "start", "prompt": prompt, "node": node, "size": list(size), "start": start,
-                    "lockstep": lockstep})
+                    "lockstep": lockstep, "codec": "jpeg"})
         note = self._wait(lambda: self._notes.pop("ready", None), "the session's ready", timeout)
         self.ready = Ready(int(note["fps"]), int(note["frame"]), (int(note["size"][0]), int(note["size"][1])),
                            str(note.get("backend", "")))
