@@ -23,6 +23,7 @@ from .events import (Event, EventSink, Interrupt, NodeCached, NodeDone, NodeFail
 from .keys import node_keys, subgraph_keys
 from .node import Expand, Node, NodeResult, Ref, accept_constant
 from .outputs import OutputFiles
+from .parallel import ParallelMap
 from .paths import FOLDER_KINDS, PathOutsideFolder, Paths
 from .registry import NodeRegistry
 from .store import ContentStore
@@ -33,10 +34,13 @@ from .workflow import Link, Workflow
 class Executor:
     """Runs workflows against one registry and one store; keep it alive to keep the cache warm."""
 
-    def __init__(self, registry: NodeRegistry, store: ContentStore, paths: Paths) -> None:
+    def __init__(self, registry: NodeRegistry, store: ContentStore, paths: Paths,
+                 parallel: ParallelMap | None = None) -> None:
         self.registry = registry
         self.store = store
         self.paths = paths
+        #: the ``parallel`` context item: where a node's independent pieces run at once (None: in order, here)
+        self.parallel = parallel
 
     def run(self, workflow: Workflow, outputs: Sequence[str] | None = None,
             on_event: EventSink | None = None, interrupt: Interrupt | None = None,
@@ -177,6 +181,7 @@ class _Run:
             "progress": lambda: self.progress_reporter(node_id),
             "store": lambda: self.executor.store,
             "paths": lambda: self.executor.paths,
+            "parallel": lambda: self.executor.parallel,
             "files": lambda: OutputFiles(self.executor.paths, self.executor.store,
                                          self.keys[node_id] if schema.cacheable else None),
         }

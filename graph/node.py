@@ -43,7 +43,7 @@ MISSING: Any = _Missing()
 #: content-addressed store (``get``/``put``/``contains``); ``paths``: the run's folders; ``files``: an
 #: ``OutputFiles`` that writes the node's numbered output files (``name_00001_.png``) so that a re-run
 #: after a crash names them the same.
-CONTEXT_ITEMS = frozenset({"node_id", "workflow", "progress", "store", "paths", "files"})
+CONTEXT_ITEMS = frozenset({"node_id", "workflow", "progress", "store", "paths", "files", "parallel"})
 
 
 @dataclass(frozen=True)

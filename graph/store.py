@@ -10,6 +10,7 @@ same values through their own copies of the protocol.
 from __future__ import annotations
 
 import hashlib
+import re
 import json
 import logging
 import os
@@ -303,3 +304,31 @@ class ContentStore:
 
     def contains(self, key: str) -> bool:
         return self.memory.contains(key) or (self.disk is not None and self.disk.contains(key))
+
+
+_UNITS = {"": 1, "B": 1, "KB": 10**3, "MB": 10**6, "GB": 10**9, "TB": 10**12,
+          "KIB": 2**10, "MIB": 2**20, "GIB": 2**30, "TIB": 2**40}
+
+
+def parse_size(text: str) -> int:
+    """``"512MiB"`` -> 536870912; plain numbers are bytes."""
+    match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
+    if not match or match.group(2).upper() not in _UNITS:
+        raise ValueError(f"{text!r} is not a size like 512MiB, 2GiB or 1000000")
+    return int(float(match.group(1)) * _UNITS[match.group(2).upper()])
+
+
+def open_content_store(cache_dir: Path | None, codecs: CodecRegistry, memory_bytes: int | None = None,
+                       disk_bytes: int | None = None) -> ContentStore:
+    """Memory tier, plus a disk tier unless ``cache_dir`` is None or cannot be written (a warning says so)."""
+    memory = MemoryTier(memory_bytes or parse_size(os.environ.get("WORLDGRAPH_CACHE_MEMORY", "2GiB")))
+    if cache_dir is None:
+        return ContentStore(memory)
+    budget = disk_bytes or parse_size(os.environ.get("WORLDGRAPH_CACHE_DISK", "20GiB"))
+    disk = DiskTier(Path(cache_dir) / "objects", codecs, budget)
+    unusable = disk.check()
+    if unusable is not None:
+        log.warning("%s", unusable)
+        return ContentStore(memory)
+    disk.prune()
+    return ContentStore(memory, disk)

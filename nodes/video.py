@@ -10,6 +10,7 @@ import numpy as np
 
 from graph import (AUDIO, VIDEO, Bool, Choice, ContentStore, Float, Int, Node, NodeResult, NodeSchema, Output,
                    OutputFiles, Paths, Socket, String, Workflow)
+from graph.parallel import ParallelMap
 from media.audio import AudioTrack
 from media.budget import FrameBudget
 from media.segments import encoded_segments
@@ -53,16 +54,18 @@ class SaveVideo(Node):
                    tooltip="audio shorter than the video: pad with silence; longer: trim to the video"),
             Bool("embed_workflow", True),
         ),
-        output_node=True, context=("files", "store", "progress", "workflow"),
+        output_node=True, context=("files", "store", "progress", "workflow", "parallel"),
     )
 
     def run(self, video: VideoStream, filename_prefix: str, format: str, quality: str, audio_fit: str,
             embed_workflow: bool, files: OutputFiles, store: ContentStore,
-            progress: Callable[[float, float | None], None], workflow: Workflow) -> NodeResult:
+            progress: Callable[[float, float | None], None], workflow: Workflow,
+            parallel: ParallelMap | None) -> NodeResult:
         fmt = FORMATS[format]
         audio = video.audio.fitted(video.duration, audio_fit) if video.audio is not None else None
         metadata = {METADATA_KEY: workflow.to_json(indent=None)} if embed_workflow else {}
-        segments = encoded_segments(video, format, quality, store, lambda done: progress(done, video.segment_count))
+        segments = encoded_segments(video, format, quality, store, lambda done: progress(done, video.segment_count),
+                                    parallel)
         entry = files.write("output", filename_prefix, fmt.extension, lambda path: write(
             path, fmt, round(video.fps), video.frame_count, video.segment_frames, segments, audio, metadata))
         return NodeResult((), {"videos": [{**entry, "format": f"video/{fmt.extension}"}]})
@@ -72,14 +75,15 @@ class PreviewVideo(Node):
     schema = NodeSchema(
         name="PreviewVideo", display_name="Preview video", category="video",
         description="A small, quick MP4 proxy (half size, draft quality) in the temp folder for the editor.",
-        inputs=(Socket("video", VIDEO),), output_node=True, context=("files", "store", "progress"),
+        inputs=(Socket("video", VIDEO),), output_node=True, context=("files", "store", "progress", "parallel"),
     )
 
     def run(self, video: VideoStream, files: OutputFiles, store: ContentStore,
-            progress: Callable[[float, float | None], None]) -> NodeResult:
+            progress: Callable[[float, float | None], None], parallel: ParallelMap | None) -> NodeResult:
         proxy = _half_size(video)
         audio = video.audio.fitted(video.duration) if video.audio is not None else None
-        segments = encoded_segments(proxy, "mp4", "draft", store, lambda done: progress(done, proxy.segment_count))
+        segments = encoded_segments(proxy, "mp4", "draft", store, lambda done: progress(done, proxy.segment_count),
+                                    parallel)
         entry = files.write("temp", "preview/video", "mp4", lambda path: write(
             path, FORMATS["mp4"], round(proxy.fps), proxy.frame_count, proxy.segment_frames, segments, audio, {}))
         return NodeResult((), {"videos": [{**entry, "format": "video/mp4"}]})

@@ -1,0 +1,21 @@
+"""``ParallelMap``: the ``parallel`` context item, a way to run independent pieces of one node's work at once.
+
+An executor may be given one (a cluster gives ``graph.cluster.RayMap``); nodes that ask for ``parallel`` get it,
+or None when the executor has none, and then do the work in order as they always have. Libraries below the graph
+layer declare the same shape for themselves (``media.segments.SegmentMap``), so nodes hand it on unchanged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, Protocol
+
+
+class ParallelMap(Protocol):
+    def __call__(self, work: Callable[[int], Any], items: Sequence[int]) -> Iterator[Any]:
+        """``work(item)`` for each item, run anywhere and at once, the results yielded in the items' order.
+
+        ``work`` and its results cross processes: they must pickle (cloudpickle: closures are fine). Closing the
+        iterator early cancels what has not finished.
+        """
+        ...
