@@ -25,8 +25,9 @@ from graph.jobs import MAX_ATTEMPTS, JobStore
 from graph.packs import PackReports, load_packs
 from graph.packs import add_arguments as add_pack_arguments
 from graph.packs import from_arguments as pack_options
+from graph.cluster import ExecutorRecipe, RaySite
 from graph.runtime import parse_size
-from graph.workers import CAN_FORK, InlineValidator, InProcessSite, ProcessSite, Validator, WorkerLimits
+from graph.workers import CAN_FORK, InlineValidator, InProcessSite, JobSite, ProcessSite, Validator, WorkerLimits
 from webserver import edge
 from webserver.config import Config
 from webserver.headers import add_headers
@@ -92,7 +93,12 @@ def create_app(config: Config, executor: Executor | None = None, packs: PackRepo
     isolated = config.isolation == "process" and CAN_FORK
     if config.isolation == "process" and not CAN_FORK:
         log.warning("this platform cannot fork: jobs run in the server's own process, unsupervised")
-    site = ProcessSite(executor, config.limits) if isolated else InProcessSite(executor)
+    site: JobSite
+    if config.cluster is not None:
+        site = RaySite(ExecutorRecipe.of(executor, config.packs), config.cluster, config.cluster_cpus,
+                       config.limits.grace)
+    else:
+        site = ProcessSite(executor, config.limits) if isolated else InProcessSite(executor)
     app[WORKER] = Worker(app[JOBS], site, app[HUB])
     app[VALIDATOR] = (Validator(executor.registry, config.max_prompt_nodes, config.check_seconds) if isolated
                       else InlineValidator(executor.registry, config.max_prompt_nodes))
@@ -125,6 +131,10 @@ def _arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--max-prompt-nodes", type=int, default=10_000, help="nodes a queued prompt may have")
     parser.add_argument("--max-connections", type=int, default=None, metavar="N",
                         help="open connections before 503 (default: from the open-file limit, at most 1000)")
+    parser.add_argument("--cluster", metavar="ADDRESS",
+                        help="run jobs on a Ray cluster: 'local' (start one on this machine, bound to 127.0.0.1), "
+                             "'auto' (the one `ray start` began here) or the head's HOST:PORT (docs/cluster.md)")
+    parser.add_argument("--cluster-cpus", type=int, metavar="N", help="CPUs of a --cluster local (default: all)")
     add_pack_arguments(parser)
     return parser
 
@@ -135,7 +145,7 @@ def serve(args: argparse.Namespace) -> int:
     config = Config(args.host, args.port, args.root.absolute(), args.token, args.insecure, args.max_pending,
                     extra_hosts=tuple(args.allow_host), packs=pack_options(args, args.root.absolute()),
                     isolation="thread" if args.in_process else "process", limits=limits,
-                    max_prompt_nodes=args.max_prompt_nodes)
+                    max_prompt_nodes=args.max_prompt_nodes, cluster=args.cluster, cluster_cpus=args.cluster_cpus)
     if args.max_connections is not None:
         config.max_connections = args.max_connections
     config.check()

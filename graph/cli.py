@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from .errors import Interrupted, NodeExecutionError, WorkflowError, WorkflowFormatError, WorkflowInvalid
 from .events import Event, Interrupt, NodeCached, NodeDone, NodeProgress, NodeStarted, RunDone, RunStarted
+from .cluster.connect import ClusterUnavailable
 from .comfy.object_info import object_info
 from .packs import PackReports, load_packs, load_registry
 from .packs import add_arguments as add_pack_arguments
@@ -55,6 +56,9 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--output", dest="outputs", action="append", metavar="NODE",
                      help="run only this output node (repeatable; default: every output node)")
     run.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    run.add_argument("--cluster", metavar="ADDRESS", help="render video segments in parallel on a Ray cluster: "
+                     "'local', 'auto' or the head's HOST:PORT (docs/cluster.md)")
+    run.add_argument("--cluster-cpus", type=int, metavar="N", help="CPUs of a --cluster local (default: all)")
     add_pack_arguments(run)
     run.set_defaults(command=_run)
 
@@ -100,8 +104,12 @@ def _run(args: argparse.Namespace) -> int:
     except WorkflowError as error:
         return _fail(args, EXIT_INVALID, {"kind": "invalid", "message": str(error)})
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s: %(message)s")  # e.g. an unusable cache
-    executor = create_executor(".", registry=registry, output_dir=args.out, input_dir=args.input,
-                               cache_dir=args.cache_dir, disk_cache=not args.no_disk_cache)
+    try:
+        executor = create_executor(".", registry=registry, output_dir=args.out, input_dir=args.input,
+                                   cache_dir=args.cache_dir, disk_cache=not args.no_disk_cache,
+                                   cluster=args.cluster, cluster_cpus=args.cluster_cpus)
+    except ClusterUnavailable as error:
+        return _fail(args, EXIT_INVALID, {"kind": "cluster", "message": str(error)})
     interrupt = Interrupt()
     previous = signal.signal(signal.SIGINT, lambda *_: _interrupt_once(interrupt, previous))
     progress = ProgressDisplay(sys.stderr) if sys.stderr.isatty() else None

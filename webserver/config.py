@@ -49,6 +49,10 @@ class Config:
     #: server down) or "thread" (this process, for debugging a node with a debugger)
     isolation: str = "process"
     limits: WorkerLimits = field(default_factory=WorkerLimits)
+    #: run jobs on a Ray cluster (``local``, ``auto`` or an address; ``docs/cluster.md``) instead of worker
+    #: processes of this one; ``cluster_cpus`` sizes a ``local`` one
+    cluster: str | None = None
+    cluster_cpus: int | None = None
     #: the most nodes a queued prompt may have, and the seconds its check may take
     max_prompt_nodes: int = 10_000
     check_seconds: float = 10.0

@@ -53,7 +53,7 @@ def connect(address: str, num_cpus: int | None = None, dashboard: bool = False) 
         raise
     except (ConnectionError, RuntimeError, ValueError) as error:
         raise ClusterUnavailable(f"cannot join the Ray cluster at {address!r}: {error}") from None
-    register_serializers()
+    register_serializers(ray)
     return ray
 
 

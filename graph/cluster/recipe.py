@@ -3,6 +3,7 @@ folder and budgets, node packages and packs — as a small value that travels (t
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,28 +11,34 @@ from ..executor import Executor
 from ..packs import PackOptions, load_packs, load_registry
 from ..parallel import ParallelMap
 from ..paths import Paths
-from ..store import open_content_store
+from ..store import ContentStore, DiskTier, MemoryTier
+
+log = logging.getLogger("worldgraph.cluster")
 
 
 @dataclass(frozen=True)
 class ExecutorRecipe:
     paths: Paths
     memory_bytes: int
-    #: the cache folder (its ``objects/`` is the disk tier); None: memory only. On a cluster of several machines
-    #: it must be a path every machine shares, or each keeps its own cache
-    cache_dir: Path | None
+    #: the disk tier's folder; None: memory only. On a cluster of several machines it must be a path every
+    #: machine shares (or each machine keeps a cache of its own, and outputs land on the machine that ran the job)
+    disk_root: Path | None
     disk_bytes: int | None = None
     packs: PackOptions | None = None
 
     @classmethod
     def of(cls, executor: Executor, packs: PackOptions | None = None) -> ExecutorRecipe:
         disk = executor.store.disk
-        return cls(executor.paths, executor.store.memory.budget_bytes, disk.root.parent if disk else None,
+        return cls(executor.paths, executor.store.memory.budget_bytes, disk.root if disk else None,
                    disk.budget_bytes if disk else None, packs)
 
     def build(self, parallel: ParallelMap | None = None) -> Executor:
         registry = load_registry()
         if self.packs is not None:
             load_packs(registry, self.packs)
-        store = open_content_store(self.cache_dir, registry.codecs, self.memory_bytes, self.disk_bytes)
-        return Executor(registry, store, self.paths, parallel)
+        disk = DiskTier(self.disk_root, registry.codecs, self.disk_bytes) if self.disk_root is not None else None
+        unusable = disk.check() if disk is not None else None
+        if unusable is not None:
+            log.warning("%s", unusable)
+            disk = None
+        return Executor(registry, ContentStore(MemoryTier(self.memory_bytes), disk), self.paths, parallel)

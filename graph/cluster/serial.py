@@ -32,9 +32,6 @@ def open_handle(handle: tuple[str | None, int, int | None, CodecRegistry | None]
         return store
 
 
-def register_serializers() -> None:
-    """Teach this process's Ray how to send a store (called on the head and in each job actor)."""
-    from .connect import ray_module
-
-    ray: Any = ray_module()
+def register_serializers(ray: Any) -> None:
+    """Teach this process's ``ray`` how to send a store (called on the head and in each job actor)."""
     ray.util.register_serializer(ContentStore, serializer=store_handle, deserializer=open_handle)

@@ -36,7 +36,7 @@ class JobActor:
     def __init__(self, recipe: ExecutorRecipe) -> None:
         from .serial import register_serializers
 
-        register_serializers()
+        register_serializers(ray_module())
         self.executor = recipe.build(RayMap())
         self.flag = threading.Event()
         self.events: list[Event] = []
