@@ -1,0 +1,104 @@
+"""The server with ``Config(cluster=...)``: jobs run on a Ray job actor (graph.cluster.RaySite) with the same
+/ws events and outputs as the embedded worker process; a lost actor is a crashed job, retried once."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import os
+import signal
+import sys
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any
+
+from conftest import film, frames_of
+
+import graph
+import server
+from graph.cluster import RaySite
+from webserver.keys import WORKER
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
+from serverkit import finished, messages_until, post_prompt, serve  # noqa: E402
+
+#: seconds a test here may take in all (a cluster's first job starts worker processes; the machine is shared)
+TIMEOUT = 240.0
+
+
+def run_async(function: Callable[..., Awaitable[None]]) -> Callable[..., None]:
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(asyncio.wait_for(function(*args, **kwargs), TIMEOUT))
+
+    return wrapper
+
+
+def app_over(root: Path, **config: Any) -> Any:
+    executor = graph.create_executor(root, cache_dir=root / "cache")
+    return server.create_app(server.Config(root=root, **config), executor)
+
+
+async def one_job(app: Any, workflow: graph.Workflow) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    async with serve(app) as client:
+        ws = await client.ws_connect("/ws?clientId=me")
+        await ws.receive_json(timeout=30)
+        body = await post_prompt(client, workflow.to_dict(), client_id="me")
+        prompt_id = body["prompt_id"]
+        seen = await messages_until(ws, lambda m: m["type"] in ("execution_success", "execution_error")
+                                    and m["data"].get("prompt_id") == prompt_id, timeout=120)
+        entry = await finished(client, prompt_id, timeout=30)
+        return [m for m in seen if m["type"] != "status"], entry
+
+
+def shape(events: list[dict[str, Any]]) -> list[tuple[str, Any]]:
+    """What a client sees of a run, without ids and timings: (type, node), progress steps folded together."""
+    out: list[tuple[str, Any]] = []
+    for message in events:
+        item = (message["type"], message["data"].get("node"))
+        if not out or out[-1] != item or item[0] != "progress":
+            out.append(item)
+    return out
+
+
+@run_async
+async def test_a_job_on_the_cluster_matches_embedded(ray_cluster, tmp_path):
+    workflow = film(2.0, prefix="served")
+    embedded_events, embedded = await one_job(app_over(tmp_path / "embedded"), workflow)
+    cluster_app = app_over(tmp_path / "cluster", cluster="local")
+    cluster_events, clustered = await one_job(cluster_app, workflow)
+    assert isinstance(cluster_app[WORKER].site, RaySite) and cluster_app[WORKER].site.started == 1
+
+    assert embedded["status"]["status_str"] == clustered["status"]["status_str"] == "success", clustered
+    assert shape(cluster_events) == shape(embedded_events)
+    assert [m["type"] for m in cluster_events].count("progress") >= 4  # progress streamed, segment by segment
+    assert clustered["outputs"] == embedded["outputs"]
+    [entry] = clustered["outputs"]["out"]["videos"]
+    ours = frames_of(tmp_path / "cluster" / "output" / entry["filename"])
+    theirs = frames_of(tmp_path / "embedded" / "output" / entry["filename"])
+    assert ours.shape == theirs.shape == (20, 480, 854, 3)
+    assert abs(ours.astype(int) - theirs.astype(int)).mean() < 1.0
+
+
+@run_async
+async def test_a_job_whose_cluster_worker_dies_runs_once_more(ray_cluster, tmp_path):
+    app = app_over(tmp_path, cluster="local")
+    site = app[WORKER].site
+    async with serve(app) as client:
+        ws = await client.ws_connect("/ws?clientId=me")
+        await ws.receive_json(timeout=30)
+        assert isinstance(site, RaySite) and site.worker_pid not in (None, os.getpid())
+        first = site.worker_pid
+        prompt_id = (await post_prompt(client, film(3.0, prefix="crash").to_dict(), client_id="me"))["prompt_id"]
+        await messages_until(ws, lambda m: m["type"] == "progress" and m["data"]["node"] == "out", timeout=120)
+        os.kill(first, signal.SIGKILL)
+        seen = await messages_until(ws, lambda m: m["type"] == "execution_success", timeout=120)
+        entry = await finished(client, prompt_id, timeout=30)
+    errors = [m for m in seen if m["type"] == "execution_error"]
+    assert errors and errors[0]["data"]["exception_type"] == "WorkerCrashed"
+    assert entry["status"]["status_str"] == "success"
+    assert site.started == 2  # a fresh actor ran the second try
+    # one output, whole; the killed try's temporary files (.wg-tmp-*) go at the next start, as with ProcessSite
+    outputs = sorted(p.name for p in (tmp_path / "output").iterdir() if not p.name.startswith(".wg-tmp-"))
+    assert outputs == ["crash_00001_.mp4"]
+    assert frames_of(tmp_path / "output" / outputs[0]).shape == (30, 480, 854, 3)
