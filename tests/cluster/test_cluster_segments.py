@@ -9,7 +9,7 @@ import signal
 import threading
 import time
 
-from conftest import film, frames_of, piece_pids
+from clusterkit import film, frames_of, piece_pids
 
 import graph
 

@@ -12,7 +12,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from conftest import film, frames_of
+from clusterkit import film, frames_of
 
 import graph
 import server
@@ -20,7 +20,7 @@ from graph.cluster import RaySite
 from webserver.keys import WORKER
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
-from serverkit import finished, messages_until, post_prompt, serve  # noqa: E402
+from serverkit import finished, messages_until, post_prompt, serve
 
 #: seconds a test here may take in all (a cluster's first job starts worker processes; the machine is shared)
 TIMEOUT = 240.0
