@@ -83,6 +83,8 @@ def _encoded_in_parallel(video: VideoStream, format_name: str, quality: str, sto
         if found is not None:
             cached[k] = bytes(found)
     missing = [k for k in range(video.segment_count) if k not in cached]
+    if missing and video.prepare is not None:
+        video.prepare(missing)  # the states they step from, simulated once here instead of in every task
     work = _RenderEncode(video, format_name, quality, store)
     results = parallel(work, missing) if missing else iter(())
     try:

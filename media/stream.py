@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -33,6 +33,8 @@ class VideoStream:
     frame_source: FrameSource
     keys: tuple[str, ...]
     audio: AudioTrack | None = None
+    #: before segments are rendered apart (a cluster's tasks): do here, in order, the cheap work they share
+    prepare: Callable[[Sequence[int]], None] | None = None
 
     @property
     def duration(self) -> float:

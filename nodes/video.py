@@ -95,7 +95,7 @@ def _half_size(video: VideoStream) -> VideoStream:
                        lambda k, keep: np.ascontiguousarray(video.segment(k, keep)[:, : height * 2 : 2,
                                                                                     : width * 2 : 2]),
                        lambda i: np.ascontiguousarray(video.frame(i)[: height * 2 : 2, : width * 2 : 2]),
-                       tuple(f"{key}/half" for key in video.keys), video.audio)
+                       tuple(f"{key}/half" for key in video.keys), video.audio, video.prepare)
 
 
 class LoadVideo(Node):

@@ -296,6 +296,7 @@ class RenderVideo(Node):
             segment_source=lambda k, keep: latent.render_segment(k, size, store, cache=keep),
             frame_source=lambda i: latent.render_frame(i, size, store),
             keys=keys,
+            prepare=lambda segments: latent.share_segments(segments, store),
         )
         return (stream,)
 

@@ -121,6 +121,12 @@ class Rollout(Protocol):
 
     def save_state(self, state: Any) -> dict[str, np.ndarray]: ...
 
+    def share_segments(self, segments: Sequence[int], store: Store) -> None:
+        """Do, here and in order, the cheap sequential work ``segments`` need (stepping their states) and keep it
+        where another process finds it, so each of them can then be rendered on its own, anywhere (a cluster's
+        segment tasks). A backend may keep nothing: each segment then steps what it needs where it renders."""
+        ...
+
     def remember(self, first_frame: int, states: Sequence[Any], store: Store) -> None:
         """Keep ``states`` (those showing frames ``first_frame``, ``first_frame + 1``, ... of this rollout, as
         a live session stepped them; ``first_frame`` starts a segment) in ``store`` under this rollout's
@@ -188,3 +194,6 @@ class WalkShape:
 
     def remember(self, first_frame: int, states: Sequence[Any], store: Store) -> None:
         """Keeps nothing: such a backend steps its own states again when it renders."""
+
+    def share_segments(self, segments: Sequence[int], store: Store) -> None:
+        """Keeps nothing: each segment steps what it needs where it renders."""

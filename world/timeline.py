@@ -194,8 +194,15 @@ class Timeline:
             part = tuple(states[start - first_frame:stop - first_frame])
             store.put(f"world/segment/{hashes[k]}",
                       SegmentRecord(tuple(view(world, self.clock, s) for s in part), part), tier="memory")
-            text = json.dumps([state_to_json(s) for s in part]).encode()
-            store.put(f"{_STATES}/{hashes[k]}", {"states": np.frombuffer(text, np.uint8)}, tier="disk")
+            _keep_states(hashes[k], part, store)
+
+    def share_segments(self, segments: Sequence[int], store: Store) -> None:
+        """Simulate the ``segments`` (each from the one before: cheap, and in order) and keep their states on
+        disk, where a process that renders one of them on its own rebuilds it without stepping."""
+        hashes = self.segment_hashes()
+        for k in sorted(set(segments)):
+            if not store.contains(f"{_STATES}/{hashes[k]}"):
+                _keep_states(hashes[k], self.segment(k, store).states, store)
 
     def _cached_segment(self, k: int, store: Store) -> SegmentRecord | None:
         """Segment ``k`` from memory, or rebuilt from remembered states (stepping nothing); None if neither."""
@@ -280,6 +287,11 @@ class Timeline:
     def iter_segments(self, size: tuple[int, int], store: Store) -> Iterator[np.ndarray]:
         for k in range(self.segment_count):
             yield self.render_segment(k, size, store)
+
+
+def _keep_states(segment_hash: str, states: Sequence[SimState], store: Store) -> None:
+    text = json.dumps([state_to_json(s) for s in states]).encode()
+    store.put(f"{_STATES}/{segment_hash}", {"states": np.frombuffer(text, np.uint8)}, tier="disk")
 
 
 def draw(world: World, frame_view: FrameView, size: tuple[int, int], frame: int,

@@ -12,6 +12,8 @@ import pytest
 from worldkit import SMALL, fresh_store, walk_track
 
 import world.timeline as timeline_module
+from graph import ContentStore, DiskTier, MemoryTier
+from graph.codecs import CodecRegistry
 from world.actions import ActionTrack, parse
 from world.edits import ChangeShot, Edit, InsertCharacter, PlotEvent
 from world.presets import PRESETS
@@ -251,3 +253,20 @@ def test_clock_hour_follows_time_scale(make_timeline: MakeTimeline, meadow: Worl
     store = fresh_store()
     assert timeline.clock.hour(timeline.state_at(0, store)) == pytest.approx(23.5)
     assert timeline.clock.hour(timeline.state_at(20, store)) == pytest.approx(1.5)  # wraps past midnight
+
+
+def test_shared_segments_render_elsewhere_without_stepping(walking: Timeline, tmp_path, monkeypatch) -> None:
+    """What a cluster's segment tasks see: the head shared the states on disk, a fresh process renders each."""
+    def store() -> ContentStore:  # the same disk folder, an empty memory: another process's store
+        return ContentStore(MemoryTier(1 << 30), DiskTier(tmp_path, CodecRegistry()))
+
+    head = store()
+    walking.share_segments(range(walking.segment_count), head)
+    expected = [walking.render_segment(k, SMALL, head) for k in range(walking.segment_count)]
+
+    def no_stepping(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("a shared segment was simulated again")
+
+    monkeypatch.setattr(timeline_module, "advance", no_stepping)
+    for k in reversed(range(walking.segment_count)):  # any order: each stands on its own
+        assert np.array_equal(walking.render_segment(k, SMALL, store()), expected[k])
