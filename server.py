@@ -93,13 +93,14 @@ def create_app(config: Config, executor: Executor | None = None, packs: PackRepo
     isolated = config.isolation == "process" and CAN_FORK
     if config.isolation == "process" and not CAN_FORK:
         log.warning("this platform cannot fork: jobs run in the server's own process, unsupervised")
-    site: JobSite
+    sites: list[JobSite]
     if config.cluster is not None:
-        site = RaySite(ExecutorRecipe.of(executor, config.packs), config.cluster, config.cluster_cpus,
-                       config.limits.grace)
+        recipe = ExecutorRecipe.of(executor, config.packs)
+        sites = [RaySite(recipe, config.cluster, config.cluster_cpus, config.limits.grace)
+                 for _ in range(config.cluster_jobs)]
     else:
-        site = ProcessSite(executor, config.limits) if isolated else InProcessSite(executor)
-    app[WORKER] = Worker(app[JOBS], site, app[HUB])
+        sites = [ProcessSite(executor, config.limits) if isolated else InProcessSite(executor)]
+    app[WORKER] = Worker(app[JOBS], sites, app[HUB])
     app[VALIDATOR] = (Validator(executor.registry, config.max_prompt_nodes, config.check_seconds) if isolated
                       else InlineValidator(executor.registry, config.max_prompt_nodes))
     app[LIVE] = LiveHost(executor)
@@ -135,8 +136,17 @@ def _arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
                         help="run jobs on a Ray cluster: 'local' (start one on this machine, bound to 127.0.0.1), "
                              "'auto' (the one `ray start` began here) or the head's HOST:PORT (docs/cluster.md)")
     parser.add_argument("--cluster-cpus", type=int, metavar="N", help="CPUs of a --cluster local (default: all)")
+    parser.add_argument("--cluster-jobs", type=_at_least_one, default=1, metavar="N",
+                        help="jobs that run at once on the --cluster (one job actor each; default 1)")
     add_pack_arguments(parser)
     return parser
+
+
+def _at_least_one(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -145,7 +155,8 @@ def serve(args: argparse.Namespace) -> int:
     config = Config(args.host, args.port, args.root.absolute(), args.token, args.insecure, args.max_pending,
                     extra_hosts=tuple(args.allow_host), packs=pack_options(args, args.root.absolute()),
                     isolation="thread" if args.in_process else "process", limits=limits,
-                    max_prompt_nodes=args.max_prompt_nodes, cluster=args.cluster, cluster_cpus=args.cluster_cpus)
+                    max_prompt_nodes=args.max_prompt_nodes, cluster=args.cluster, cluster_cpus=args.cluster_cpus,
+                    cluster_jobs=args.cluster_jobs)
     if args.max_connections is not None:
         config.max_connections = args.max_connections
     config.check()

@@ -53,6 +53,8 @@ class Config:
     #: processes of this one; ``cluster_cpus`` sizes a ``local`` one
     cluster: str | None = None
     cluster_cpus: int | None = None
+    #: jobs that may run at once on the cluster (one job actor each)
+    cluster_jobs: int = 1
     #: the most nodes a queued prompt may have, and the seconds its check may take
     max_prompt_nodes: int = 10_000
     check_seconds: float = 10.0

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+from collections.abc import Sequence
 from typing import Any
 
 from aiohttp import WSCloseCode, web
@@ -49,44 +50,67 @@ class Hub:
                                for ws in sockets), return_exceptions=True)
 
 
-class Worker:
-    """The queue's thread: claims jobs one at a time and runs each on the site (a supervised worker process,
-    or this process); events go back to the loop for the hub."""
+#: outcomes of ended jobs kept for interrupt answers
+_ENDED_KEPT = 16
 
-    def __init__(self, jobs: JobStore, site: JobSite, hub: Hub) -> None:
-        self.jobs, self.site, self.hub = jobs, site, hub
+
+class Worker:
+    """The queue's threads, one per site (a lane): each claims a job, runs it on its site (a supervised worker
+    process, this process, or a cluster's job actor) and claims the next; events go back to the loop for the
+    hub. Embedded there is one lane; on a cluster, one per job that may run at once."""
+
+    def __init__(self, jobs: JobStore, sites: JobSite | Sequence[JobSite], hub: Hub) -> None:
+        self.jobs, self.hub = jobs, hub
+        self.sites: tuple[JobSite, ...] = (sites,) if not isinstance(sites, Sequence) else tuple(sites)
         self.loop: asyncio.AbstractEventLoop | None = None
         self.wake = threading.Event()
         self.stopping = False
-        self.current: Job | None = None
-        self.thread: threading.Thread | None = None
+        self._running: dict[str, Job] = {}  # by id, in the order they were claimed
+        self.threads: list[threading.Thread] = []
         self._ended: dict[str, JobOutcome] = {}  # the last jobs' outcomes, for interrupt answers
         self._ended_changed = threading.Condition()
 
+    @property
+    def site(self) -> JobSite:
+        """The first lane's site (the only one, embedded)."""
+        return self.sites[0]
+
+    @property
+    def current(self) -> Job | None:
+        """The running job claimed first, if any."""
+        return next(iter(list(self._running.values())), None)
+
+    def running(self) -> list[Job]:
+        return list(self._running.values())
+
     def start(self, loop: asyncio.AbstractEventLoop) -> None:
         self.loop = loop
-        self.site.start()
-        self.thread = threading.Thread(target=self.run, name="worldgraph-worker", daemon=True)
-        self.thread.start()
+        for number, site in enumerate(self.sites):
+            site.start()
+            thread = threading.Thread(target=self.run, args=(site,), name=f"worldgraph-worker-{number}", daemon=True)
+            thread.start()
+            self.threads.append(thread)
 
     async def stop(self) -> None:
-        """Stop the running job (cooperatively, then by force after the site's grace period) and the thread."""
+        """Stop the running jobs (cooperatively, then by force after the sites' grace period) and the threads."""
         self.stopping = True
         self.wake.set()
-        await asyncio.to_thread(self.site.close)
-        if self.thread is not None:
-            await asyncio.to_thread(self.thread.join, 10.0)
+        for site in reversed(self.sites):  # the first site may own a cluster the others use: it closes last
+            await asyncio.to_thread(site.close)
+        for thread in self.threads:
+            await asyncio.to_thread(thread.join, 10.0)
 
     def interrupt(self, job_id: str, wait: float) -> JobOutcome | None:
-        """Ask the running job ``job_id`` to stop and wait up to ``wait`` seconds for its outcome (blocking)."""
-        self.site.interrupt(job_id)
+        """Ask the job ``job_id`` to stop and wait up to ``wait`` seconds for its outcome (blocking)."""
+        for site in self.sites:  # the one running it stops it; the others remember it, should they claim it
+            site.interrupt(job_id)
         with self._ended_changed:
             self._ended_changed.wait_for(lambda: job_id in self._ended, timeout=wait)
             return self._ended.get(job_id)
 
     def queue_remaining(self) -> int:
-        """Pending jobs plus the running one (a database read: call it off the loop)."""
-        return self.jobs.pending_count() + (1 if self.current else 0)
+        """Pending jobs plus the running ones (a database read: call it off the loop)."""
+        return self.jobs.pending_count() + len(self._running)
 
     def publish(self, message: dict[str, Any], client_id: str | None) -> None:
         if self.loop is None or not self.hub.listening(client_id):
@@ -96,24 +120,27 @@ class Worker:
     def status(self) -> None:
         self.publish(protocol.status(self.queue_remaining()), None)
 
-    def run(self) -> None:
+    def run(self, site: JobSite) -> None:
+        """One lane: claim, run on ``site``, settle, until stopped."""
         while not self.stopping:
             job = self.jobs.claim()
             if job is None:
-                self.wake.wait(0.5)
+                self.wake.wait(0.5)  # a lane that misses a wake-up another cleared looks again within 0.5 s
                 self.wake.clear()
                 continue
-            self.current = job
+            self._running[job.id] = job
             self.status()
             try:
-                outcome = self.site.run(JobRequest(job.id, job.workflow, job.outputs), EventForwarder(self, job))
+                outcome = site.run(JobRequest(job.id, job.workflow, job.outputs), EventForwarder(self, job))
             except Exception as error:  # a broken site or payload must not stop the queue
                 log.exception("job %s failed outside its nodes", job.id)
                 outcome = failed_outside_nodes(error)
             self.settle(job, outcome)
-            self.current = None
+            self._running.pop(job.id, None)
             with self._ended_changed:
-                self._ended = {job.id: outcome}
+                self._ended[job.id] = outcome
+                while len(self._ended) > _ENDED_KEPT:
+                    self._ended.pop(next(iter(self._ended)))
                 self._ended_changed.notify_all()
             self.status()
 

@@ -102,3 +102,21 @@ async def test_a_job_whose_cluster_worker_dies_runs_once_more(ray_cluster, tmp_p
     outputs = sorted(p.name for p in (tmp_path / "output").iterdir() if not p.name.startswith(".wg-tmp-"))
     assert outputs == ["crash_00001_.mp4"]
     assert frames_of(tmp_path / "output" / outputs[0]).shape == (30, 480, 854, 3)
+
+
+@run_async
+async def test_two_jobs_run_at_once_on_two_job_actors(ray_cluster, tmp_path):
+    app = app_over(tmp_path, cluster="local", cluster_jobs=2)
+    async with serve(app) as client:
+        ws = await client.ws_connect("/ws?clientId=me")
+        await ws.receive_json(timeout=30)
+        ids = [(await post_prompt(client, film(4.0, prefix=f"both{n}").to_dict(),
+                                  client_id="me"))["prompt_id"] for n in range(2)]
+        seen = await messages_until(ws, lambda m: m["type"] == "execution_success" and
+                                    m["data"].get("prompt_id") == ids[0], timeout=180)
+        started = {m["data"]["prompt_id"] for m in seen if m["type"] == "execution_start"}
+        assert started == set(ids), "the second job waited for the first to end"
+        for prompt_id in ids:
+            assert (await finished(client, prompt_id, timeout=120))["status"]["status_str"] == "success"
+        sites = app[WORKER].sites
+        assert len(sites) == 2 and len({site.worker_pid for site in sites}) == 2

@@ -17,15 +17,15 @@ from webserver.keys import HUB, WORKER
 async def test_the_worker_runs_only_while_the_app_does(make_app, tmp_path):
     app = make_app()
     worker = app[WORKER]
-    assert worker.thread is None, "the worker must not start before the app does"
+    assert worker.threads == [], "the worker must not start before the app does"
     async with serve(app) as client:
-        assert worker.thread is not None and worker.thread.is_alive()
+        assert len(worker.threads) == 1 and worker.threads[0].is_alive()  # one lane, embedded
         ws = await client.ws_connect("/ws?clientId=lifecycle")
         job = await post_prompt(client, slow(), client_id="lifecycle")
         await running(client, job["prompt_id"])
         await messages_until(ws, lambda m: m["type"] == "progress")  # running inside its node, not just claimed
         await ws.close()
-    assert not worker.thread.is_alive(), "the worker thread outlived the app"
+    assert not worker.threads[0].is_alive(), "the worker thread outlived the app"
     reopened = JobStore(tmp_path / "state" / "jobs.sqlite3")
     try:
         stored = reopened.get(job["prompt_id"])

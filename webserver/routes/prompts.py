@@ -75,8 +75,9 @@ async def post_interrupt(request: web.Request) -> web.Response:
     body = await read_json(request)
     worker = request.app[WORKER]
     wanted = body.get("prompt_id") if isinstance(body, dict) else None
-    current = worker.current
-    if current is None or wanted not in (None, current.id):
+    running = worker.running()
+    current = next((job for job in running if wanted in (None, job.id)), None)  # without an id: the oldest
+    if current is None:
         return web.json_response({"interrupted": None})
     outcome = await asyncio.to_thread(worker.interrupt, current.id, request.app[CONFIG].limits.grace + 3.0)
     stopped = "stopping" if outcome is None else outcome.stopped or "finished"
