@@ -17,6 +17,7 @@ from clusterkit import film, frames_of
 import graph
 import server
 from graph.cluster import RaySite
+from graph.jobs import JobStore
 from webserver.keys import WORKER
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
@@ -120,3 +121,20 @@ async def test_two_jobs_run_at_once_on_two_job_actors(ray_cluster, tmp_path):
             assert (await finished(client, prompt_id, timeout=120))["status"]["status_str"] == "success"
         sites = app[WORKER].sites
         assert len(sites) == 2 and len({site.worker_pid for site in sites}) == 2
+
+
+@run_async
+async def test_a_node_that_fails_on_its_input_fails_once_on_the_cluster(ray_cluster, tmp_path):
+    workflow = film(2.0, prefix="bad")
+    workflow.nodes["wander"].inputs.update(mode="waypoints", waypoints="[[5000, 5000]]")  # off the map
+    app = app_over(tmp_path, cluster="local")
+    events, entry = await one_job(app, workflow)
+    assert entry["status"]["status_str"] == "error"
+    failure = next(m["data"] for m in events if m["type"] == "execution_error")
+    assert failure["node_id"] == "wander" and "off the map" in failure["exception_message"], failure
+    jobs = JobStore(tmp_path / "state" / "jobs.sqlite3")
+    try:
+        job = jobs.get(failure["prompt_id"])
+        assert job is not None and job.attempts == 1  # reported as embedded, not run again
+    finally:
+        jobs.close()
