@@ -18,10 +18,8 @@ import time
 from dataclasses import replace
 from typing import Any
 
-from ..errors import NodeExecutionError
-from ..events import Event, EventSink, Interrupt, NodeDone, NodeFailed, NodeStarted, RunDone, RunInterrupted
-from ..jobs import ERROR, INTERRUPTED
-from ..workers.job import JobOutcome, JobRequest, failed_outside_nodes, not_run, run_job
+from ..events import Event, EventSink, Interrupt, RunDone
+from ..workers.job import JobOutcome, JobRequest, JobTrail, failed_outside_nodes, not_run, run_job
 from .connect import connect, disconnect, ray_module
 from .recipe import ExecutorRecipe
 from .tasks import RayMap
@@ -148,14 +146,12 @@ class RaySite:
             return self._stop_asked[1] if self._stop_asked and self._stop_asked[0] == job_id else None
 
 
-class _Watch:
+class _Watch(JobTrail):
     """The head watching one job: forwards its events, reports the actor's death, kills it past the grace."""
 
     def __init__(self, site: RaySite, request: JobRequest, sink: EventSink) -> None:
-        self.site, self.request, self.sink = site, request, sink
-        self.node: tuple[str, str] | None = None
-        self.executed: list[str] = []
-        self.outputs: dict[str, Any] = {}
+        super().__init__(request.job_id, sink)
+        self.site, self.request = site, request
 
     def until_done(self, result: Any) -> JobOutcome:
         ray = ray_module()
@@ -163,11 +159,11 @@ class _Watch:
         dead = (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError)
         while True:
             try:
-                self.forward(ray.get(actor.poll.remote(_POLL)))
+                self.forward_all(ray.get(actor.poll.remote(_POLL)))
                 finished, _ = ray.wait([result], timeout=0)
                 if finished:
                     outcome = ray.get(result)
-                    self.forward(ray.get(actor.poll.remote(0.0)))
+                    self.forward_all(ray.get(actor.poll.remote(0.0)))
                     return outcome
             except dead as error:
                 return self.died(str(error).splitlines()[0] if str(error) else type(error).__name__)
@@ -175,32 +171,15 @@ class _Watch:
             if asked is not None and time.monotonic() - asked > self.site.grace:
                 return self.killed()
 
-    def forward(self, events: list[Event]) -> None:
+    def forward_all(self, events: list[Event]) -> None:
         for event in events:
-            if isinstance(event, NodeStarted):
-                self.node = (event.node_id, event.class_type)
-            elif isinstance(event, NodeDone):
-                self.node = None
-                self.executed.append(event.node_id)
-                if event.ui:
-                    self.outputs[event.node_id] = dict(event.ui)
-            self.sink(event)
-
-    def where(self) -> str:
-        return f"node {self.node[0]} ({self.node[1]})" if self.node else "the job, between nodes,"
+            self.forward(event)
 
     def died(self, cause: str) -> JobOutcome:
         log.error("the cluster job worker died in job %s (%s): %s", self.request.job_id, self.where(), cause)
         self.site._kill()
-        node_id, class_type = self.node or ("", "")
-        error = NodeExecutionError(node_id, class_type, f"{self.where()} lost its cluster worker: {cause}",
-                                   "WorkerCrashed", "", list(self.executed))
-        self.sink(NodeFailed(self.request.job_id, error))
-        return JobOutcome(ERROR, {"error": error.to_dict(), "outputs": self.outputs}, crashed=True)
+        return self.failed(f"{self.where()} lost its cluster worker: {cause}", "WorkerCrashed", crashed=True)
 
     def killed(self) -> JobOutcome:
         self.site._kill()
-        node_id = self.node[0] if self.node else None
-        self.sink(RunInterrupted(self.request.job_id, node_id, tuple(self.executed)))
-        return JobOutcome(INTERRUPTED, {"node_id": node_id, "executed": self.executed, "outputs": self.outputs},
-                          stopped="killed")
+        return super().killed()

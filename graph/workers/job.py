@@ -4,11 +4,12 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..errors import Interrupted, NodeExecutionError, WorkflowError
-from ..events import Event, EventSink, Interrupt, NodeDone
+from ..events import Event, EventSink, Interrupt, NodeDone, NodeFailed, NodeStarted, RunInterrupted
 from ..executor import Executor
 from ..jobs import ERROR, INTERRUPTED, SUCCESS
 from ..workflow import Workflow
@@ -80,3 +81,43 @@ def run_job(executor: Executor, request: JobRequest, sink: EventSink, interrupt:
         return JobOutcome(ERROR, {"error": {"message": str(error)}, "outputs": {}})
     return JobOutcome(SUCCESS, {"outputs": {k: dict(v) for k, v in result.ui.items()}, "executed": result.executed,
                                 "cached": result.cached, "seconds": result.seconds})
+
+
+class JobTrail:
+    """What a supervisor watching a job from outside its worker knows of it: the node running now, the nodes done
+    and their outputs (from the events it forwards to ``sink``), and the outcomes it reports when it ends the job
+    itself. ``ProcessSite`` and the cluster's ``RaySite`` watch their jobs with one each."""
+
+    def __init__(self, job_id: str, sink: EventSink) -> None:
+        self.job_id, self.sink = job_id, sink
+        self.node: tuple[str, str] | None = None  # (node id, class) running now
+        self.node_started = 0.0
+        self.executed: list[str] = []
+        self.outputs: dict[str, Any] = {}
+
+    def forward(self, event: Event) -> None:
+        if isinstance(event, NodeStarted):
+            self.node, self.node_started = (event.node_id, event.class_type), time.monotonic()
+        elif isinstance(event, NodeDone):
+            self.node = None
+            self.executed.append(event.node_id)
+            if event.ui:
+                self.outputs[event.node_id] = dict(event.ui)
+        self.sink(event)
+
+    def where(self) -> str:
+        return f"node {self.node[0]} ({self.node[1]})" if self.node else "the job, between nodes,"
+
+    def failed(self, message: str, exception_type: str, crashed: bool = False) -> JobOutcome:
+        """The job ended by its supervisor, as the running node's error."""
+        node_id, class_type = self.node or ("", "")
+        error = NodeExecutionError(node_id, class_type, message, exception_type, "", list(self.executed))
+        self.sink(NodeFailed(self.job_id, error))
+        return JobOutcome(ERROR, {"error": error.to_dict(), "outputs": self.outputs}, crashed=crashed)
+
+    def killed(self) -> JobOutcome:
+        """The job interrupted by killing its worker."""
+        node_id = self.node[0] if self.node else None
+        self.sink(RunInterrupted(self.job_id, node_id, tuple(self.executed)))
+        return JobOutcome(INTERRUPTED, {"node_id": node_id, "executed": self.executed, "outputs": self.outputs},
+                          stopped="killed")

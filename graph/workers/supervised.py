@@ -22,12 +22,10 @@ from dataclasses import dataclass, replace
 from multiprocessing.connection import Connection
 from typing import Any
 
-from ..errors import NodeExecutionError
-from ..events import (Event, EventSink, Interrupt, NodeDone, NodeFailed, NodeStarted, RunDone, RunInterrupted,
-                      RunResult)
+from ..events import (Event, EventSink, Interrupt, NodeDone, RunDone, RunResult)
 from ..executor import Executor
-from ..jobs import ERROR, INTERRUPTED
-from .job import JobOutcome, JobRequest, failed_outside_nodes, not_run, run_job
+from ..jobs import INTERRUPTED
+from .job import JobOutcome, JobRequest, JobTrail, failed_outside_nodes, not_run, run_job
 from .process import ChildProcess, SharedFlag, describe_exit, requests
 
 log = logging.getLogger("worldgraph.workers")
@@ -176,16 +174,14 @@ def _repr_leaves(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
 
 
-class _Watch:
+class _Watch(JobTrail):
     """The parent watching one job: forwards its events, enforces the limits, reports a death."""
 
     def __init__(self, site: ProcessSite, request: JobRequest, sink: EventSink) -> None:
-        self.site, self.request, self.sink = site, request, sink
+        super().__init__(request.job_id, sink)
+        self.site, self.request = site, request
         self.started = time.monotonic()
-        self.node: tuple[str, str] | None = None  # (node id, class) running now
         self.node_started = self.started
-        self.executed: list[str] = []
-        self.outputs: dict[str, Any] = {}
         self.limit_hit: str | None = None  # why the supervisor stopped the job, when a limit did
         self.limit_hit_at = 0.0
 
@@ -205,46 +201,23 @@ class _Watch:
             if overdue is not None:
                 return overdue
 
-    def forward(self, event: Event) -> None:
-        if isinstance(event, NodeStarted):
-            self.node, self.node_started = (event.node_id, event.class_type), time.monotonic()
-        elif isinstance(event, NodeDone):
-            self.node = None
-            self.executed.append(event.node_id)
-            if event.ui:
-                self.outputs[event.node_id] = dict(event.ui)
-        self.sink(event)
-
-    def where(self) -> str:
-        return f"node {self.node[0]} ({self.node[1]})" if self.node else "the job, between nodes,"
-
     def finished(self, outcome: JobOutcome) -> JobOutcome:
         if self.limit_hit is not None and outcome.status == INTERRUPTED:
-            return self.failed(self.limit_hit)  # stopped by a limit, at its next check
+            return self.failed(self.limit_hit, "LimitExceeded")  # stopped by a limit, at its next check
         return outcome
-
-    def failed(self, message: str, crashed: bool = False) -> JobOutcome:
-        node_id, class_type = self.node or ("", "")
-        error = NodeExecutionError(node_id, class_type, message, "WorkerCrashed" if crashed else "LimitExceeded",
-                                   "", list(self.executed))
-        self.sink(NodeFailed(self.request.job_id, error))
-        return JobOutcome(ERROR, {"error": error.to_dict(), "outputs": self.outputs}, crashed=crashed)
 
     def died(self, cause: str) -> JobOutcome:
         log.error("the job worker died in job %s (%s): %s", self.request.job_id, self.where(), cause)
         self.site.replace_worker()
         if self.limit_hit is not None:
-            return self.failed(self.limit_hit)
-        return self.failed(f"{self.where()} crashed the worker: {cause}", crashed=True)
+            return self.failed(self.limit_hit, "LimitExceeded")
+        return self.failed(f"{self.where()} crashed the worker: {cause}", "WorkerCrashed", crashed=True)
 
     def killed(self) -> JobOutcome:
         self.site.replace_worker()
         if self.limit_hit is not None:
-            return self.failed(self.limit_hit)
-        node_id = self.node[0] if self.node else None
-        self.sink(RunInterrupted(self.request.job_id, node_id, tuple(self.executed)))
-        return JobOutcome(INTERRUPTED, {"node_id": node_id, "executed": self.executed, "outputs": self.outputs},
-                          stopped="killed")
+            return self.failed(self.limit_hit, "LimitExceeded")
+        return super().killed()
 
     def overdue(self) -> JobOutcome | None:
         """Enforce the limits and the interrupt's grace period; an outcome when the worker was killed."""
