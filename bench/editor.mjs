@@ -8,21 +8,11 @@
  * import_interactive_s: from choosing the file in Import to the new tab drawn with all nodes in the minimap.
  * Needs `make editor` (frontend/dist) and chromium (`make chromium`).
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
-const FRONTEND = join(dirname(fileURLToPath(import.meta.url)), '..', 'frontend');
-const require = createRequire(join(FRONTEND, 'package.json'));
-require.resolve('playwright-core'); // fail early, with a clear message, when `make editor` has not run
-const { launchChromium } = await import(join(FRONTEND, 'e2e', 'chromium.mjs'));
-const { startServer } = await import(join(FRONTEND, 'e2e', 'serverProcess.mjs'));
+import { FRONTEND, launchChromium, option, startServer } from './browserbench.mjs';
+
 const { chainWorkflow } = await import(join(FRONTEND, 'e2e', 'largeWorkflow.mjs'));
-
-function option(name, fallback) {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? Number(process.argv[index + 1]) : fallback;
-}
 
 const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const round = (value) => Math.round(value * 1000) / 1000;

@@ -21,21 +21,9 @@
  * The numbers come from the viewport's own `window.__worldgraphLive`. The server and chromium share this
  * machine's cores. Needs `make editor` (frontend/dist) and chromium (`make chromium`).
  */
-import { createRequire } from 'node:module';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 
-const FRONTEND = join(dirname(fileURLToPath(import.meta.url)), '..', 'frontend');
-const require = createRequire(join(FRONTEND, 'package.json'));
-require.resolve('playwright-core'); // fail early, with a clear message, when `make editor` has not run
-const { launchChromium } = await import(join(FRONTEND, 'e2e', 'chromium.mjs'));
-const { startServer } = await import(join(FRONTEND, 'e2e', 'serverProcess.mjs'));
-
-function text(name, fallback) {
-  const index = process.argv.indexOf(name);
-  return index >= 0 ? process.argv[index + 1] : fallback;
-}
-const option = (name, fallback) => Number(text(name, fallback));
+import { launchChromium, option, startServer, text } from './browserbench.mjs';
 
 const seconds480 = option('--seconds', 60);
 const seconds720 = option('--seconds-720p', process.argv.includes('--seconds') ? seconds480 / 2 : 30);
