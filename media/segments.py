@@ -13,7 +13,7 @@ caller still receives every segment's bytes in order, so the one mux and the one
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, Protocol
 
@@ -36,9 +36,11 @@ class SegmentStore(Protocol):
 
 
 class SegmentMap(Protocol):
-    """Runs ``work(k)`` for each ``k``, anywhere and at once; yields the results in order (``graph.ParallelMap``)."""
+    """Runs ``work(k)`` for each ``k``, anywhere and at once, starting each as soon as it is drawn from ``items``,
+    on a GPU worker when ``gpu``; yields the results in order (``graph.ParallelMap``)."""
 
-    def __call__(self, work: Callable[[int], Any], items: Sequence[int]) -> Iterator[Any]: ...
+    def __call__(self, work: Callable[[int], Any], items: Iterable[int], gpu: bool = False,
+                 memory_mb: int = 0) -> Iterator[Any]: ...
 
 
 def segment_key(video: VideoStream, format_name: str, quality: str, k: int) -> str:
@@ -83,10 +85,9 @@ def _encoded_in_parallel(video: VideoStream, format_name: str, quality: str, sto
         if found is not None:
             cached[k] = bytes(found)
     missing = [k for k in range(video.segment_count) if k not in cached]
-    if missing and video.prepare is not None:
-        video.prepare(missing)  # the states they step from, simulated once here instead of in every task
     work = _RenderEncode(video, format_name, quality, store)
-    results = parallel(work, missing) if missing else iter(())
+    results = (parallel(work, _prepared(video, missing), gpu=video.gpu, memory_mb=video.memory_mb) if missing
+               else iter(()))
     try:
         for k in range(video.segment_count):
             data = cached.pop(k) if k in cached else next(results)
@@ -97,6 +98,15 @@ def _encoded_in_parallel(video: VideoStream, format_name: str, quality: str, sto
         close = getattr(results, "close", None)
         if close is not None:
             close()  # an interrupt or a failure: what has not finished is cancelled
+
+
+def _prepared(video: VideoStream, segments: list[int]) -> Iterator[int]:
+    """The ``segments``, each made ready (``video.prepare``: its states simulated once here, in order, instead
+    of in every task) just before it is handed out, so the first ones render while the head simulates the rest."""
+    for k in segments:
+        if video.prepare is not None:
+            video.prepare([k])
+        yield k
 
 
 class _RenderEncode:

@@ -35,6 +35,10 @@ class VideoStream:
     audio: AudioTrack | None = None
     #: before segments are rendered apart (a cluster's tasks): do here, in order, the cheap work they share
     prepare: Callable[[Sequence[int]], None] | None = None
+    #: what rendering one segment needs, so a cluster places that work where it can run (a GPU world model's
+    #: segments go to a GPU worker that keeps its weights); False and 0: any CPU worker
+    gpu: bool = False
+    memory_mb: int = 0
 
     @property
     def duration(self) -> float:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -91,11 +92,11 @@ class PreviewVideo(Node):
 
 def _half_size(video: VideoStream) -> VideoStream:
     width, height = (video.width // 4) * 2, (video.height // 4) * 2
-    return VideoStream(video.fps, width, height, video.frame_count, video.segment_frames,
-                       lambda k, keep: np.ascontiguousarray(video.segment(k, keep)[:, : height * 2 : 2,
-                                                                                    : width * 2 : 2]),
-                       lambda i: np.ascontiguousarray(video.frame(i)[: height * 2 : 2, : width * 2 : 2]),
-                       tuple(f"{key}/half" for key in video.keys), video.audio, video.prepare)
+    return replace(video, width=width, height=height,
+                   segment_source=lambda k, keep: np.ascontiguousarray(video.segment(k, keep)[:, : height * 2 : 2,
+                                                                                            : width * 2 : 2]),
+                   frame_source=lambda i: np.ascontiguousarray(video.frame(i)[: height * 2 : 2, : width * 2 : 2]),
+                   keys=tuple(f"{key}/half" for key in video.keys))
 
 
 class LoadVideo(Node):

@@ -297,6 +297,7 @@ class RenderVideo(Node):
             frame_source=lambda i: latent.render_frame(i, size, store),
             keys=keys,
             prepare=lambda segments: latent.share_segments(segments, store),
+            gpu=latent.info.gpu, memory_mb=latent.info.memory_mb,
         )
         return (stream,)
 

@@ -27,10 +27,11 @@ def ray_module() -> Any:
     return ray
 
 
-def connect(address: str, num_cpus: int | None = None, dashboard: bool = False) -> Any:
+def connect(address: str, num_cpus: int | None = None, dashboard: bool = False, num_gpus: int | None = None) -> Any:
     """Join (or, for ``local``, start) the cluster at ``address``; connecting twice is harmless. Returns ``ray``.
 
-    ``local``: a cluster of this machine only, every port on 127.0.0.1, ``num_cpus`` CPUs (default: all), no
+    ``local``: a cluster of this machine only, every port on 127.0.0.1, ``num_cpus`` CPUs and ``num_gpus`` GPUs
+    (default: what Ray finds; a number is taken as given, which is how tests declare GPUs they lack), no
     dashboard unless ``dashboard``. ``auto``: the cluster ``ray start`` began on this machine. ``HOST:PORT``:
     the head's GCS address (checked for reachability first, so a typo fails in seconds, not after Ray's retries).
     """
@@ -42,7 +43,7 @@ def connect(address: str, num_cpus: int | None = None, dashboard: bool = False) 
     env = {"env_vars": {"PYTHONPATH": os.pathsep.join(_import_roots())}}
     try:
         if address == "local":
-            ray.init(num_cpus=num_cpus, include_dashboard=dashboard, dashboard_host=LOCALHOST,
+            ray.init(num_cpus=num_cpus, num_gpus=num_gpus, include_dashboard=dashboard, dashboard_host=LOCALHOST,
                      _node_ip_address=LOCALHOST, namespace=NAMESPACE, runtime_env=env, configure_logging=False,
                      log_to_driver=True)
         else:
@@ -58,10 +59,13 @@ def connect(address: str, num_cpus: int | None = None, dashboard: bool = False) 
 
 
 def disconnect() -> None:
-    """Leave the cluster (a ``local`` one stops)."""
+    """Leave the cluster (a ``local`` one stops), ending its GPU workers first."""
     with contextlib.suppress(ClusterUnavailable):
         ray = ray_module()
         if ray.is_initialized():
+            from .gpus import release_gpu_workers
+
+            release_gpu_workers()
             ray.shutdown()
 
 

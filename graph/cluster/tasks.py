@@ -1,21 +1,26 @@
-"""``RayMap``: the ``parallel`` context item on a cluster — each piece of a node's work a Ray task.
+"""``RayMap``: the ``parallel`` context item on a cluster — each piece of a node's work a Ray task, or, for pieces
+that need a GPU, a call on one of the cluster's GPU workers (``gpus.py``), spread over them in turn.
 
-A task whose worker process dies is retried on another (``max_retries``); one that raises is not (a node that
-fails deterministically fails once). Results come back in order; closing the iterator cancels the rest.
+A piece whose worker process dies is run again on another (``max_retries``); one that raises is not (a node that
+fails deterministically fails once). Each piece is submitted as soon as it is drawn from the items, results come
+back in order, and closing the iterator cancels the rest.
 """
 
 from __future__ import annotations
 
 import contextlib
+import itertools
+import logging
 import os
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from .connect import ray_module
+from .gpus import TASK_RETRIES, gpu_workers
 
-#: tries of a task after the first when its worker process dies under it
-TASK_RETRIES = 3
+log = logging.getLogger("worldgraph.cluster")
+_MIB = 2**20
 
 
 def _run_piece(work: Callable[[int], Any], item: int) -> tuple[int, Any]:
@@ -23,7 +28,9 @@ def _run_piece(work: Callable[[int], Any], item: int) -> tuple[int, Any]:
 
 
 class RayMap:
-    """Runs ``work(item)`` as one Ray task per item (``num_cpus`` each); satisfies ``graph.ParallelMap``.
+    """Runs ``work(item)`` as one Ray task per item (``num_cpus`` each), or on the GPU workers when the pieces need
+    a GPU; satisfies ``graph.ParallelMap``. A cluster without GPUs runs GPU pieces as CPU tasks (slowly, as the
+    embedded executor would on this machine) and says so once.
 
     ``pids`` records which worker processes ran pieces (for tests and the bench)."""
 
@@ -32,6 +39,7 @@ class RayMap:
         self.pids: list[int] = []
         self._lock = threading.Lock()
         self._remote: Any = None
+        self._warned = False
 
     def __getstate__(self) -> dict[str, Any]:
         return {"num_cpus": self.num_cpus, "retries": self.retries}
@@ -46,13 +54,28 @@ class RayMap:
                                       retry_exceptions=False)(_run_piece)
         return self._remote
 
-    def __call__(self, work: Callable[[int], Any], items: Sequence[int]) -> Iterator[Any]:
+    def _submitter(self, gpu: bool, memory_mb: int) -> Callable[[Any, int], Any]:
+        """How one piece is started: on the next GPU worker in turn, or as a task asking for ``memory_mb``."""
+        if gpu:
+            workers = gpu_workers()
+            if workers:
+                turn = itertools.cycle(workers)
+                return lambda shared, item: next(turn).run.remote(shared, item)
+            if not self._warned:
+                self._warned = True
+                log.warning("the cluster has no GPU: pieces that need one run as CPU tasks")
+        task = self._task().options(memory=memory_mb * _MIB) if memory_mb else self._task()
+        return lambda shared, item: task.remote(shared, item)
+
+    def __call__(self, work: Callable[[int], Any], items: Iterable[int], gpu: bool = False,
+                 memory_mb: int = 0) -> Iterator[Any]:
         ray = ray_module()
-        task = self._task()
+        start = self._submitter(gpu, memory_mb)
         shared = ray.put(work)  # sent once, whatever the number of pieces
-        refs = [task.remote(shared, item) for item in items]
+        refs: list[Any] = []
         done = 0
         try:
+            refs.extend(start(shared, item) for item in items)  # each submitted as soon as it is drawn
             for ref in refs:
                 try:
                     pid, result = ray.get(ref)

@@ -12,6 +12,7 @@ import time
 from clusterkit import film, frames_of, piece_pids
 
 import graph
+import graph.cluster
 
 
 def saved(executor: graph.Executor, result: graph.RunResult) -> os.PathLike[str]:
@@ -61,3 +62,9 @@ def test_a_worker_killed_during_a_segment_costs_a_retry_not_the_job(ray_cluster,
     outputs = sorted(p.name for p in executor.paths.output.iterdir())
     assert outputs == ["killed_00001_.mp4"]  # exactly once, nothing torn beside it
     assert frames_of(saved(executor, result)).shape == (30, 480, 854, 3)
+
+
+def test_on_a_cluster_without_gpus_pieces_that_need_one_run_as_cpu_tasks(ray_cluster):
+    parallel = graph.cluster.RayMap()
+    assert list(parallel(lambda k: k * k, range(3), gpu=True)) == [0, 1, 4]
+    assert len(parallel.pids) == 3 and os.getpid() not in parallel.pids

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -69,3 +70,33 @@ def test_a_changed_segment_key_encodes_only_that_segment() -> None:
     list(encoded_segments(stream(rendered, ("a", "changed", "c")), "mp4", "draft", store))
 
     assert [k for k, _, _ in rendered] == [1]
+
+
+class RecordingMap:
+    """A ``SegmentMap`` that runs pieces here as it draws them, recording each draw, run and placement asked."""
+
+    def __init__(self, log: list[str]) -> None:
+        self.log, self.asked = log, {}
+
+    def __call__(self, work, items, gpu=False, memory_mb=0):
+        self.asked = {"gpu": gpu, "memory_mb": memory_mb}
+        results = []
+        for k in items:
+            self.log.append(f"start {k}")
+            results.append(work(k))
+        yield from results
+
+
+def test_with_a_map_each_missing_segment_is_prepared_just_before_it_starts_and_placed_as_asked() -> None:
+    log: list[str] = []
+    video = replace(stream([]), prepare=lambda segments: log.extend(f"prepare {k}" for k in segments),
+                    gpu=True, memory_mb=900)
+    store = RecordingStore()
+    store.put(segment_key(video, "mp4", "draft", 1), b"cached")
+    parallel = RecordingMap(log)
+
+    data = list(encoded_segments(video, "mp4", "draft", store, parallel=parallel))
+
+    assert log == ["prepare 0", "start 0", "prepare 2", "start 2"]  # the cached one is neither
+    assert parallel.asked == {"gpu": True, "memory_mb": 900}
+    assert data[1] == b"cached" and data[0] == store.get(segment_key(video, "mp4", "draft", 0))

@@ -125,3 +125,13 @@ def test_the_learned_wander_workflow_validates(registry: graph.NodeRegistry) -> 
     assert not graph.plan(workflow, registry).warnings
     assert {"LoadWorldModel", "WanderRollout", "PlotEvent", "RenderVideo", "GenerateAudio",
             "SaveVideo"} <= {node.class_type for node in workflow.nodes.values()}
+
+
+def test_render_video_says_what_its_backend_needs_so_a_cluster_can_place_segments(warm: Executor) -> None:
+    workflow = learned()
+    workflow.add_node("RenderVideo", {"resolution": "native"}, node_id="render")
+    workflow.connect("wander", "latent", "render", "latent")
+    (latent,) = warm.evaluate(workflow, "wander")
+    (video,) = warm.evaluate(workflow, "render")
+    assert video.memory_mb == latent.info.memory_mb > 0  # the weights' size
+    assert video.gpu is latent.info.gpu
