@@ -96,7 +96,7 @@ def create_app(config: Config, executor: Executor | None = None, packs: PackRepo
     sites: list[JobSite]
     if config.cluster is not None:
         recipe = ExecutorRecipe.of(executor, config.packs)
-        sites = [RaySite(recipe, config.cluster, config.cluster_cpus, config.limits.grace)
+        sites = [RaySite(recipe, config.cluster, config.cluster_cpus, config.limits)
                  for _ in range(config.cluster_jobs)]
     else:
         sites = [ProcessSite(executor, config.limits) if isolated else InProcessSite(executor)]

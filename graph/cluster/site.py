@@ -5,8 +5,9 @@ keeps its executor, imports and memory cache from job to job, like ``ProcessSite
 the job's segment work on to the cluster as tasks (``RayMap``). Events stream back as they happen: the head
 long-polls the actor. An actor that dies (its process killed, its node lost) fails the job as *crashed*, as a
 dead worker process does, so the queue runs it once more; an interrupt is cooperative first, then, after
-``grace`` seconds, the actor is killed and replaced. ``WorkerLimits``' time and memory limits are not enforced
-here yet.
+``grace`` seconds, the actor is killed and replaced. ``WorkerLimits`` apply as they do to a worker process (the
+shared ``LimitedWatch``): the time limits stop the job cooperatively, then kill the actor; the memory limit is
+the actor's resident memory, which it reports with each poll.
 """
 
 from __future__ import annotations
@@ -19,7 +20,9 @@ from dataclasses import replace
 from typing import Any
 
 from ..events import Event, EventSink, Interrupt, RunDone
-from ..workers.job import JobOutcome, JobRequest, JobTrail, failed_outside_nodes, not_run, run_job
+from ..workers.job import JobOutcome, JobRequest, failed_outside_nodes, not_run, run_job
+from ..workers.process import resident_bytes
+from ..workers.watch import LimitedWatch, WorkerLimits
 from .connect import connect, disconnect, ray_module
 from .recipe import ExecutorRecipe
 from .tasks import RayMap
@@ -60,11 +63,12 @@ class JobActor:
             self.events.append(event)
             self.changed.notify_all()
 
-    def poll(self, timeout: float) -> list[Event]:
+    def poll(self, timeout: float) -> tuple[list[Event], int | None]:
+        """The events since the last poll (waiting up to ``timeout`` for one), and this process's resident bytes."""
         with self.changed:
             self.changed.wait_for(lambda: bool(self.events), timeout=timeout)
             events, self.events = self.events, []
-            return events
+        return events, resident_bytes()
 
     def interrupt(self) -> None:
         self.flag.set()
@@ -74,8 +78,9 @@ class RaySite:
     """Runs each job on a job actor on the cluster at ``address`` (see the module docstring)."""
 
     def __init__(self, recipe: ExecutorRecipe, address: str, num_cpus: int | None = None,
-                 grace: float = 2.0) -> None:
-        self.recipe, self.address, self.num_cpus, self.grace = recipe, address, num_cpus, grace
+                 limits: WorkerLimits | None = None) -> None:
+        self.recipe, self.address, self.num_cpus = recipe, address, num_cpus
+        self.limits = limits or WorkerLimits()
         self.actor: Any = None
         self.worker_pid: int | None = None
         self.started = 0
@@ -118,7 +123,7 @@ class RaySite:
             if self._job_id is not None and self.actor is not None:
                 self._stop_asked = (self._job_id, time.monotonic())
                 self.actor.interrupt.remote()
-        self._idle.wait(self.grace + 2 * _POLL + 1.0)
+        self._idle.wait(self.limits.grace + 2 * _POLL + 1.0)
         self._kill()
         if self._owns_cluster:
             disconnect()
@@ -146,40 +151,53 @@ class RaySite:
             return self._stop_asked[1] if self._stop_asked and self._stop_asked[0] == job_id else None
 
 
-class _Watch(JobTrail):
-    """The head watching one job: forwards its events, reports the actor's death, kills it past the grace."""
+class _Watch(LimitedWatch):
+    """The head watching one job on its actor: forwards its events, enforces the limits, reports the actor's death."""
 
     def __init__(self, site: RaySite, request: JobRequest, sink: EventSink) -> None:
-        super().__init__(request.job_id, sink)
+        super().__init__(request.job_id, sink, site.limits)
         self.site, self.request = site, request
+        self.actor = site.actor
+        self.resident: int | None = None
 
     def until_done(self, result: Any) -> JobOutcome:
         ray = ray_module()
-        actor = self.site.actor
         dead = (ray.exceptions.RayActorError, ray.exceptions.ActorUnavailableError)
         while True:
             try:
-                self.forward_all(ray.get(actor.poll.remote(_POLL)))
+                self.forward_poll(self.actor.poll.remote(_POLL))
                 finished, _ = ray.wait([result], timeout=0)
                 if finished:
                     outcome = ray.get(result)
-                    self.forward_all(ray.get(actor.poll.remote(0.0)))
-                    return outcome
+                    self.forward_poll(self.actor.poll.remote(0.0))
+                    return self.finished(outcome)
             except dead as error:
-                return self.died(str(error).splitlines()[0] if str(error) else type(error).__name__)
-            asked = self.site.stop_requested_at(self.request.job_id)
-            if asked is not None and time.monotonic() - asked > self.site.grace:
-                return self.killed()
+                cause = str(error).splitlines()[0] if str(error) else type(error).__name__
+                log.error("the cluster job worker died in job %s (%s): %s", self.request.job_id, self.where(), cause)
+                return self.died(cause)
+            overdue = self.overdue()
+            if overdue is not None:
+                return overdue
 
-    def forward_all(self, events: list[Event]) -> None:
+    def forward_poll(self, polled: Any) -> None:
+        events, self.resident = ray_module().get(polled)
         for event in events:
             self.forward(event)
 
-    def died(self, cause: str) -> JobOutcome:
-        log.error("the cluster job worker died in job %s (%s): %s", self.request.job_id, self.where(), cause)
-        self.site._kill()
-        return self.failed(f"{self.where()} lost its cluster worker: {cause}", "WorkerCrashed", crashed=True)
+    def stop_cooperatively(self) -> None:
+        self.actor.interrupt.remote()
 
-    def killed(self) -> JobOutcome:
+    def kill_worker(self) -> None:
         self.site._kill()
-        return super().killed()
+
+    def replace_worker(self) -> None:
+        self.site._kill()  # the next job spawns a fresh actor
+
+    def resident_bytes(self) -> int | None:
+        return self.resident
+
+    def stop_requested_at(self) -> float | None:
+        return self.site.stop_requested_at(self.request.job_id)
+
+    def crash_message(self, cause: str) -> str:
+        return f"{self.where()} lost its cluster worker: {cause}"

@@ -7,7 +7,8 @@ site takes the same role); ``Validator`` checks prompts in a process of its own.
 from .job import JobOutcome, JobRequest, Stopped, run_job
 from .process import CAN_FORK, describe_exit
 from .site import InProcessSite, JobSite
-from .supervised import ProcessSite, WorkerLimits
+from .supervised import ProcessSite
+from .watch import WorkerLimits
 from .validator import CheckedPrompt, InlineValidator, PromptChecker, PromptRefused, Validator, check_prompt
 
 __all__ = ["CAN_FORK", "CheckedPrompt", "InProcessSite", "InlineValidator", "JobOutcome", "JobRequest", "JobSite",

@@ -79,6 +79,16 @@ def describe_exit(exitcode: int | None) -> str:
     return f"exit status {exitcode}"
 
 
+def resident_bytes(pid: int | str = "self") -> int | None:
+    """The resident memory of process ``pid`` (Linux ``/proc``; ``self``: this one), or None where it cannot be
+    read."""
+    try:
+        with open(f"/proc/{pid}/statm") as statm:
+            return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
 class ChildProcess:
     """One forked child running ``main``; ``restart`` replaces it after a death or a kill."""
 
@@ -125,12 +135,8 @@ class ChildProcess:
         return False, None
 
     def resident_bytes(self) -> int | None:
-        """The child's resident memory (Linux ``/proc``), or None where it cannot be read."""
-        try:
-            with open(f"/proc/{self.pid}/statm") as statm:
-                return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-        except (OSError, ValueError, IndexError):
-            return None
+        """The child's resident memory, or None where it cannot be read."""
+        return resident_bytes(self.pid) if self.pid is not None else None
 
     def kill(self) -> None:
         """Kill the child now (SIGKILL: a node stuck in C code cannot ignore it) and reap it."""

@@ -18,32 +18,21 @@ import os
 import pickle
 import threading
 import time
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from typing import Any
 
 from ..events import (Event, EventSink, Interrupt, NodeDone, RunDone, RunResult)
 from ..executor import Executor
-from ..jobs import INTERRUPTED
-from .job import JobOutcome, JobRequest, JobTrail, failed_outside_nodes, not_run, run_job
+from .job import JobOutcome, JobRequest, failed_outside_nodes, not_run, run_job
 from .process import ChildProcess, SharedFlag, describe_exit, requests
+from .watch import LimitedWatch, WorkerLimits
 
 log = logging.getLogger("worldgraph.workers")
 _TICK = 0.1  # seconds between looks at the worker while a job runs
 #: jobs yield the cores to the server and its live sessions when both want them (and take them all otherwise):
 #: on two cores a background render slows down while someone plays, rather than the play stuttering
 JOB_NICENESS = 10
-
-
-@dataclass(frozen=True)
-class WorkerLimits:
-    """What a job may take before the supervisor stops it; None: no limit."""
-
-    #: seconds between an interrupt and killing a worker whose node has not stopped
-    grace: float = 2.0
-    job_seconds: float | None = None
-    node_seconds: float | None = None
-    memory_bytes: int | None = None
 
 
 class ProcessSite:
@@ -174,16 +163,12 @@ def _repr_leaves(value: Any) -> Any:
     return value if isinstance(value, (str, int, float, bool, type(None))) else repr(value)
 
 
-class _Watch(JobTrail):
-    """The parent watching one job: forwards its events, enforces the limits, reports a death."""
+class _Watch(LimitedWatch):
+    """The parent watching one job over the pipe to its worker process."""
 
     def __init__(self, site: ProcessSite, request: JobRequest, sink: EventSink) -> None:
-        super().__init__(request.job_id, sink)
+        super().__init__(request.job_id, sink, site.limits)
         self.site, self.request = site, request
-        self.started = time.monotonic()
-        self.node_started = self.started
-        self.limit_hit: str | None = None  # why the supervisor stopped the job, when a limit did
-        self.limit_hit_at = 0.0
 
     def until_done(self) -> JobOutcome:
         worker = self.site.worker
@@ -196,57 +181,27 @@ class _Watch(JobTrail):
                 self.forward(payload)
                 continue
             if not worker.alive():
-                return self.died(describe_exit(worker.exitcode))
+                cause = describe_exit(worker.exitcode)
+                log.error("the job worker died in job %s (%s): %s", self.request.job_id, self.where(), cause)
+                return self.died(cause)
             overdue = self.overdue()
             if overdue is not None:
                 return overdue
 
-    def finished(self, outcome: JobOutcome) -> JobOutcome:
-        if self.limit_hit is not None and outcome.status == INTERRUPTED:
-            return self.failed(self.limit_hit, "LimitExceeded")  # stopped by a limit, at its next check
-        return outcome
+    def stop_cooperatively(self) -> None:
+        self.site.flag.set()
 
-    def died(self, cause: str) -> JobOutcome:
-        log.error("the job worker died in job %s (%s): %s", self.request.job_id, self.where(), cause)
-        self.site.replace_worker()
-        if self.limit_hit is not None:
-            return self.failed(self.limit_hit, "LimitExceeded")
-        return self.failed(f"{self.where()} crashed the worker: {cause}", "WorkerCrashed", crashed=True)
-
-    def killed(self) -> JobOutcome:
-        self.site.replace_worker()
-        if self.limit_hit is not None:
-            return self.failed(self.limit_hit, "LimitExceeded")
-        return super().killed()
-
-    def overdue(self) -> JobOutcome | None:
-        """Enforce the limits and the interrupt's grace period; an outcome when the worker was killed."""
-        now, limits = time.monotonic(), self.site.limits
-        if self.limit_hit is None:
-            self.limit_hit = self.limit_reached(now, limits)
-            if self.limit_hit is not None:
-                self.limit_hit_at = now
-                if "memory" in self.limit_hit:
-                    return self.kill_now()
-                self.site.flag.set()  # a cooperative stop first
-        asked = self.site.stop_requested_at(self.request.job_id)
-        since = self.limit_hit_at if self.limit_hit is not None else asked
-        if since is not None and now - since > limits.grace:
-            return self.kill_now()
-        return None
-
-    def kill_now(self) -> JobOutcome:
+    def kill_worker(self) -> None:
         self.site.worker.kill()
-        return self.killed()
 
-    def limit_reached(self, now: float, limits: WorkerLimits) -> str | None:
-        if limits.job_seconds is not None and now - self.started > limits.job_seconds:
-            return f"the job ran past its time limit of {limits.job_seconds:g} s (in {self.where()})"
-        if limits.node_seconds is not None and self.node and now - self.node_started > limits.node_seconds:
-            return f"{self.where()} ran past the node time limit of {limits.node_seconds:g} s"
-        if limits.memory_bytes is not None:
-            used = self.site.worker.resident_bytes()
-            if used is not None and used > limits.memory_bytes:
-                return (f"{self.where()} took the worker to {used / 2**30:.2f} GiB, over its memory limit of "
-                        f"{limits.memory_bytes / 2**30:.2f} GiB")
-        return None
+    def replace_worker(self) -> None:
+        self.site.replace_worker()
+
+    def resident_bytes(self) -> int | None:
+        return self.site.worker.resident_bytes()
+
+    def stop_requested_at(self) -> float | None:
+        return self.site.stop_requested_at(self.request.job_id)
+
+    def crash_message(self, cause: str) -> str:
+        return f"{self.where()} crashed the worker: {cause}"

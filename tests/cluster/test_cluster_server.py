@@ -18,10 +18,15 @@ import graph
 import server
 from graph.cluster import RaySite
 from graph.jobs import JobStore
+from graph.packs import PackOptions
+from graph.workers import WorkerLimits
 from webserver.keys import WORKER
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "server"))
-from serverkit import finished, messages_until, post_prompt, serve
+from serverkit import finished, hello, messages_until, post_prompt, probe, serve
+
+#: the server tests' pack of misbehaving nodes, loaded by the head and by every job actor
+FAULTY = PackOptions((Path(__file__).resolve().parents[1] / "server" / "packs",), allow=frozenset({"faulty"}))
 
 #: seconds a test here may take in all (a cluster's first job starts worker processes; the machine is shared)
 TIMEOUT = 240.0
@@ -138,3 +143,46 @@ async def test_a_node_that_fails_on_its_input_fails_once_on_the_cluster(ray_clus
         assert job is not None and job.attempts == 1  # reported as embedded, not run again
     finally:
         jobs.close()
+
+
+@run_async
+async def test_time_limits_and_interrupts_stop_a_stuck_node_on_the_cluster(ray_cluster, tmp_path):
+    config = server.Config(root=tmp_path, cluster="local", packs=FAULTY,
+                           limits=WorkerLimits(grace=0.3, node_seconds=1.0))
+    app = server.create_app(config)
+    async with serve(app) as client:
+        ws = await client.ws_connect("/ws?clientId=me")
+        await ws.receive_json(timeout=30)
+        limited = await post_prompt(client, probe("ProbeSleepForever", 2), client_id="me")
+        entry = await finished(client, limited["prompt_id"], timeout=60)
+        assert entry["status"]["status_str"] == "error"
+        error = entry["status"]["messages"][0][1]
+        assert error["message"] == "node 1 (ProbeSleepForever) ran past the node time limit of 1 s", error
+
+        stuck = await post_prompt(client, probe("ProbeSleepForever", 3), client_id="me")
+        await messages_until(ws, lambda m: m["type"] == "executing" and m["data"].get("node") == "1"
+                             and m["data"].get("prompt_id") == stuck["prompt_id"], timeout=60)
+        answer = await (await client.post("/interrupt", json={"prompt_id": stuck["prompt_id"]})).json()
+        assert answer == {"interrupted": stuck["prompt_id"], "stopped": "killed"}
+        assert (await finished(client, stuck["prompt_id"], timeout=30))["status"]["status_str"] == "interrupted"
+
+        after = await post_prompt(client, hello(seed=104, prefix="after_stuck"))
+        assert (await finished(client, after["prompt_id"], timeout=60))["status"]["status_str"] == "success"
+    assert app[WORKER].site.started == 3  # each stop killed the actor; a fresh one ran the next job
+
+
+@run_async
+async def test_a_job_actor_over_its_memory_limit_is_stopped(ray_cluster, tmp_path):
+    app = server.create_app(server.Config(root=tmp_path, cluster="local", packs=FAULTY))
+    async with serve(app) as client:
+        site = app[WORKER].site
+        _, resident = ray_cluster.get(site.actor.poll.remote(0.0))  # the actor reports its own size
+        assert resident is not None and resident > 0
+        site.limits = WorkerLimits(memory_bytes=resident + 400 * 2**20)
+        job = await post_prompt(client, probe("ProbeAllocate", 1024))
+        entry = await finished(client, job["prompt_id"], timeout=60)
+        error = entry["status"]["messages"][0][1]
+        assert error["message"].startswith("node 1 (ProbeAllocate) took the worker to "), error
+        assert "over its memory limit of" in error["message"]
+        after = await post_prompt(client, hello(seed=105, prefix="after_memory"))
+        assert (await finished(client, after["prompt_id"], timeout=60))["status"]["status_str"] == "success"

@@ -243,3 +243,9 @@ class LiveServer:
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
         self.loop.close()
+
+
+def probe(class_type: str, value: int = 0) -> dict[str, Any]:
+    """Node 1, a probe of the faulty pack (``packs/faulty``) given ``value``, shown by node 2."""
+    return workflow({"1": {"class": class_type, "inputs": {"value": value}},
+                     "2": {"class": "PreviewValue", "inputs": {}}}, [("1", "INT", "2", "value")])

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from serverkit import finished, hello, messages_until, post_prompt, run_async, serve, workflow
+from serverkit import finished, hello, messages_until, post_prompt, probe, run_async, serve, workflow
 
 import graph
 from graph.jobs import MAX_ATTEMPTS, JobStore
@@ -28,11 +28,6 @@ def faulty(registry: graph.NodeRegistry) -> graph.NodeRegistry:
     reports = load_packs(registry, PackOptions(paths=(PACKS,), allow=frozenset({"faulty"})))
     assert [report.status for report in reports] == ["loaded"], reports
     return registry
-
-
-def probe(class_type: str, value: int = 0) -> dict[str, Any]:
-    return workflow({"1": {"class": class_type, "inputs": {"value": value}},
-                     "2": {"class": "PreviewValue", "inputs": {}}}, [("1", "INT", "2", "value")])
 
 
 async def answers(client: Any) -> None:
