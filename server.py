@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import functools
 import gc
 import logging
 import os
@@ -25,13 +26,13 @@ from graph.jobs import MAX_ATTEMPTS, JobStore
 from graph.packs import PackReports, load_packs
 from graph.packs import add_arguments as add_pack_arguments
 from graph.packs import from_arguments as pack_options
-from graph.cluster import ExecutorRecipe, RaySite
+from graph.cluster import ClusterProcess, ExecutorRecipe, RaySite
 from graph.runtime import parse_size
 from graph.workers import CAN_FORK, InlineValidator, InProcessSite, JobSite, ProcessSite, Validator, WorkerLimits
 from webserver import edge
 from webserver.config import Config
 from webserver.headers import add_headers
-from webserver.live import LiveHost
+from webserver.live import LiveHost, SessionPlacer
 from webserver.keys import CONFIG, EXECUTOR, HUB, JOBS, LIVE, PACKS, ROUTE_TABLE, VALIDATOR, WORKER
 from webserver.routes import ROUTES, UNDOCUMENTED
 from webserver.routes.system import add_editor
@@ -94,16 +95,18 @@ def create_app(config: Config, executor: Executor | None = None, packs: PackRepo
     if config.isolation == "process" and not CAN_FORK:
         log.warning("this platform cannot fork: jobs run in the server's own process, unsupervised")
     sites: list[JobSite]
+    placer: SessionPlacer | None = None
     if config.cluster is not None:
         recipe = ExecutorRecipe.of(executor, config.packs)
         sites = [RaySite(recipe, config.cluster, config.cluster_cpus, config.limits)
                  for _ in range(config.cluster_jobs)]
+        placer = functools.partial(ClusterProcess, recipe, config.cluster)  # live sessions on cluster workers
     else:
         sites = [ProcessSite(executor, config.limits) if isolated else InProcessSite(executor)]
     app[WORKER] = Worker(app[JOBS], sites, app[HUB])
     app[VALIDATOR] = (Validator(executor.registry, config.max_prompt_nodes, config.check_seconds) if isolated
                       else InlineValidator(executor.registry, config.max_prompt_nodes))
-    app[LIVE] = LiveHost(executor)
+    app[LIVE] = LiveHost(executor, placer=placer)
     app[ROUTE_TABLE] = ROUTES
     mount(app, [*ROUTES, *UNDOCUMENTED])
     add_editor(app)

@@ -1,4 +1,5 @@
-"""Live sessions behind ``GET /live``: each runs in a forked, supervised process of its own.
+"""Live sessions behind ``GET /live``: each runs in a forked, supervised process of its own, or, on a cluster,
+on a cluster worker with a free CPU (``graph.cluster.ClusterProcess``: the same messages over a socket).
 
 The process evaluates the workflow up to the node that is played (its LATENT output: any backend's rollout),
 then plays it with ``live.LiveSession`` at the rollout's frame rate: it takes the client's messages as they
@@ -23,14 +24,15 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import WSMsgType, web
 
 from graph import LATENT, Executor, Workflow, WorkflowError, jsontext
-from graph.workers import describe_exit
+from graph.cluster import ClusterUnavailable
 from graph.workers.process import ChildProcess
 from live import Ack, End, LiveInput, LiveSession, LiveSound, ProtocolError, parse_message, unpack
 from live.keep import DIRECTOR_NODES, WALK_NODE, event_nodes, walk_frames, walk_inputs
@@ -235,12 +237,41 @@ def _walk_node(executor: Executor, workflow: Workflow, node: str) -> str | None:
     return None
 
 
-class LiveHost:
-    """The live sessions of one server: at most ``max_sessions`` at once."""
+class SessionProcess(Protocol):
+    """Where a session plays: a forked ``ChildProcess``, or a cluster worker (``graph.cluster.ClusterProcess``)."""
 
-    def __init__(self, executor: Executor, max_sessions: int = 2, idle_seconds: float = 120.0) -> None:
+    conn: Connection | None
+
+    def start(self) -> None: ...
+
+    def send(self, message: Any) -> None: ...
+
+    def ended(self, timeout: float) -> str | None: ...
+
+    def stop(self, grace: float = 2.0) -> None: ...
+
+
+#: a session process for ``play``'s part on the worker (given the worker's executor and its connection)
+SessionPlacer = Callable[[Callable[[Executor, Connection], None]], SessionProcess]
+
+
+class LiveHost:
+    """The live sessions of one server: at most ``max_sessions`` at once, each in a forked process, or, given
+    ``placer``, wherever it puts them (a cluster worker with a free slot)."""
+
+    def __init__(self, executor: Executor, max_sessions: int = 2, idle_seconds: float = 120.0,
+                 placer: SessionPlacer | None = None) -> None:
         self.executor, self.max_sessions, self.idle_seconds = executor, max_sessions, idle_seconds
+        self.placer = placer
         self.sessions = 0
+        #: the session processes playing now (their ``pid`` says where)
+        self.playing: list[SessionProcess] = []
+
+    def _session(self, start: LiveStart) -> SessionProcess:
+        idle = self.idle_seconds
+        if self.placer is not None:
+            return self.placer(lambda executor, conn: play(executor, start, conn, idle))
+        return ChildProcess("worldgraph-live", lambda conn: play(self.executor, start, conn, idle))
 
     async def serve(self, ws: web.WebSocketResponse) -> None:
         await ws.send_json({"type": "hello", "max_size": list(MAX_SIZE), "sessions": self.sessions,
@@ -258,12 +289,19 @@ class LiveHost:
                                                             "end one first"})
             return
         self.sessions += 1
-        child = ChildProcess("worldgraph-live", lambda conn: play(self.executor, start, conn, self.idle_seconds))
+        child = self._session(start)
         try:
-            await asyncio.to_thread(child.start)
+            try:
+                await asyncio.to_thread(child.start)
+            except ClusterUnavailable as unplaced:
+                await ws.send_json({"type": "error", "message": str(unplaced)})
+                return
+            self.playing.append(child)
             await _Relay(ws, child, start.window).run()
         finally:
             self.sessions -= 1
+            if child in self.playing:
+                self.playing.remove(child)
             await asyncio.to_thread(child.stop, 1.0)
 
 
@@ -302,7 +340,7 @@ class _Relay:
     Sound goes first and whole, held at most ``MAX_AUDIO_SECONDS`` (``AudioQueue``).
     """
 
-    def __init__(self, ws: web.WebSocketResponse, child: ChildProcess, window: int | None = None) -> None:
+    def __init__(self, ws: web.WebSocketResponse, child: SessionProcess, window: int | None = None) -> None:
         self.ws, self.child, self.window = ws, child, window
         self.in_flight: deque[int] = deque()  # with a window: frames sent and not yet acknowledged, oldest first
         self.loop = asyncio.get_running_loop()
@@ -355,11 +393,10 @@ class _Relay:
             else:
                 self.loop.call_soon_threadsafe(self.queue, json.loads(message[1:]) if message[:1] == NOTE
                                                else message[1:])
-        self.child.process.join(5)
-        code = self.child.exitcode
-        if code not in (0, None):
+        failure = self.child.ended(5)
+        if failure is not None:
             self.loop.call_soon_threadsafe(self.queue, {"type": "error",
-                                                        "message": f"the live session crashed: {describe_exit(code)}"})
+                                                        "message": f"the live session crashed: {failure}"})
         self.loop.call_soon_threadsafe(self.done.set)
         self.loop.call_soon_threadsafe(self.wake.set)
 

@@ -5,7 +5,9 @@ context item). Ray is imported only here, and only when a cluster is asked for (
 
 from .connect import ClusterUnavailable, connect, disconnect
 from .recipe import ExecutorRecipe
+from .sessions import ClusterProcess, NoFreeWorker
 from .site import RaySite
 from .tasks import RayMap
 
-__all__ = ["ClusterUnavailable", "ExecutorRecipe", "RayMap", "RaySite", "connect", "disconnect"]
+__all__ = ["ClusterProcess", "ClusterUnavailable", "ExecutorRecipe", "NoFreeWorker", "RayMap", "RaySite", "connect",
+           "disconnect"]

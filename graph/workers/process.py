@@ -134,6 +134,14 @@ class ChildProcess:
             self.process.join(timeout=5)
         return False, None
 
+    def ended(self, timeout: float) -> str | None:
+        """Wait up to ``timeout`` seconds for the child to end: how it failed (``describe_exit``), or None (it
+        exited well, or still runs)."""
+        if self.process is not None:
+            self.process.join(timeout)
+        code = self.exitcode
+        return describe_exit(code) if code not in (0, None) else None
+
     def resident_bytes(self) -> int | None:
         """The child's resident memory, or None where it cannot be read."""
         return resident_bytes(self.pid) if self.pid is not None else None

@@ -1,10 +1,14 @@
-"""Helpers of the cluster tests: a short film whose segments are the unit of parallel work, its frames, and the
-Ray worker processes busy with a segment now."""
+"""Helpers of the cluster tests: a short film whose segments are the unit of parallel work, its frames, the Ray
+worker processes busy with a segment now, and ``run_async`` with a time limit that allows for starting workers."""
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import os
+from collections.abc import Awaitable, Callable
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -13,6 +17,17 @@ from media.video import decode_frames
 
 FPS = 10
 SEGMENT_SECONDS = 0.5
+
+#: seconds a test here may take in all (a cluster's first job starts worker processes; the machine is shared)
+TIMEOUT = 240.0
+
+
+def run_async(function: Callable[..., Awaitable[None]]) -> Callable[..., None]:
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> None:
+        asyncio.run(asyncio.wait_for(function(*args, **kwargs), TIMEOUT))
+
+    return wrapper
 
 
 def film(seconds: float = 3.0, prefix: str = "film") -> Workflow:

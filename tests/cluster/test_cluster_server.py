@@ -3,16 +3,13 @@
 
 from __future__ import annotations
 
-import asyncio
-import functools
 import os
 import signal
 import sys
-from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
-from clusterkit import film, frames_of
+from clusterkit import film, frames_of, run_async
 
 import graph
 import server
@@ -27,18 +24,6 @@ from serverkit import finished, hello, messages_until, post_prompt, probe, serve
 
 #: the server tests' pack of misbehaving nodes, loaded by the head and by every job actor
 FAULTY = PackOptions((Path(__file__).resolve().parents[1] / "server" / "packs",), allow=frozenset({"faulty"}))
-
-#: seconds a test here may take in all (a cluster's first job starts worker processes; the machine is shared)
-TIMEOUT = 240.0
-
-
-def run_async(function: Callable[..., Awaitable[None]]) -> Callable[..., None]:
-    @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        asyncio.run(asyncio.wait_for(function(*args, **kwargs), TIMEOUT))
-
-    return wrapper
-
 
 def app_over(root: Path, **config: Any) -> Any:
     executor = graph.create_executor(root, cache_dir=root / "cache")

@@ -6,7 +6,6 @@ footsteps when walking."""
 from __future__ import annotations
 
 import asyncio
-import copy
 import json
 from pathlib import Path
 from typing import Any
@@ -14,7 +13,8 @@ from typing import Any
 import numpy as np
 import pytest
 from aiohttp import WSMsgType
-from serverkit import ROOT, run_async, serve
+from livekit import crash_after_input, next_frame, next_json, start_message
+from serverkit import run_async, serve
 
 import graph
 import server
@@ -23,35 +23,6 @@ from live import pack_audio, unpack, unpack_frame
 from media.realtime import FrameDecoder
 from webserver.keys import LIVE
 from webserver.live import AudioQueue, LiveRefused, LiveStart
-
-WANDER = json.loads((ROOT / "workflows" / "wander.json").read_text())
-
-
-def start_message(size: tuple[int, int] = (160, 90)) -> dict[str, Any]:
-    workflow = copy.deepcopy(WANDER)
-    workflow["nodes"]["2"]["inputs"].update(duration=4.0, fps=10)
-    return {"type": "start", "prompt": workflow, "node": "2", "size": list(size)}
-
-
-async def next_json(ws: Any) -> dict[str, Any]:
-    while True:
-        message = await ws.receive(timeout=30)
-        if message.type == WSMsgType.TEXT:
-            return json.loads(message.data)  # type: ignore[no-any-return]
-        assert message.type == WSMsgType.BINARY, message
-
-
-async def next_frame(ws: Any) -> dict[str, Any]:
-    while True:
-        message = await ws.receive(timeout=30)
-        assert message.type in (WSMsgType.BINARY, WSMsgType.TEXT), message
-        if message.type == WSMsgType.BINARY:
-            header, jpeg = unpack(message.data)
-            if header.get("type") == "audio":
-                continue
-            assert jpeg[:2] == b"\xff\xd8"
-            return header
-
 
 @run_async
 async def test_a_live_session_plays_moves_takes_events_and_ends_with_its_recording(make_app):
@@ -154,13 +125,7 @@ async def test_a_session_whose_world_crashes_ends_with_a_message_and_the_server_
     async with serve(app) as client:
         ws = await client.ws_connect("/live")
         await next_json(ws)
-        start = start_message()
-        start["prompt"]["nodes"]["9"] = {"class": "ProbeLiveSegv", "inputs": {"crash_at": 3}}
-        start["prompt"]["links"].append({"from": ["2", "latent"], "to": ["9", "latent"]})
-        await ws.send_json({**start, "node": "9"})
-        assert (await next_json(ws))["type"] == "ready"
-        await ws.send_json({"type": "input", "seq": 1, "move": [1, 0, 0]})
-        note = await next_json(ws)  # frames 0-2 come first, then the segfault of frame 3
+        note = await crash_after_input(ws)  # frames 0-2 come first, then the segfault of frame 3
         assert note == {"type": "error", "message": "the live session crashed: signal 11 (SIGSEGV)"}
         assert (await client.get("/system_stats")).status == 200
         for _ in range(100):  # the crashed session's slot is given back once its socket has closed
