@@ -8,23 +8,13 @@ import os
 import socket
 from typing import Any
 
+from .gpus import release_gpu_workers
+from .rayload import ClusterUnavailable, ray_module
+
 #: the Ray namespace the head's actors live in
 NAMESPACE = "worldgraph"
 LOCALHOST = "127.0.0.1"
 _REACH_SECONDS = 5.0
-
-
-class ClusterUnavailable(RuntimeError):
-    """Ray is not installed, or the cluster asked for cannot be reached."""
-
-
-def ray_module() -> Any:
-    try:
-        import ray
-    except ImportError:
-        raise ClusterUnavailable("a cluster needs Ray: pip install ray==2.60.0 (or `make setup`, which installs "
-                                 "the version pyproject.toml pins)") from None
-    return ray
 
 
 def connect(address: str, num_cpus: int | None = None, dashboard: bool = False, num_gpus: int | None = None) -> Any:
@@ -63,8 +53,6 @@ def disconnect() -> None:
     with contextlib.suppress(ClusterUnavailable):
         ray = ray_module()
         if ray.is_initialized():
-            from .gpus import release_gpu_workers
-
             release_gpu_workers()
             ray.shutdown()
 

@@ -19,7 +19,7 @@ import os
 from collections.abc import Callable
 from typing import Any
 
-from .connect import ray_module
+from .rayload import ray_module
 
 #: tries of a piece after the first when the process running it (a task's worker, a GPU worker) dies
 TASK_RETRIES = 3

@@ -115,7 +115,7 @@ extras = st.fixed_dictionaries({}, optional={
 
 @pytest.fixture
 def live(make_app, monkeypatch):
-    monkeypatch.setattr(Worker, "run", lambda self: None)  # validate and queue, never run
+    monkeypatch.setattr(Worker, "run", lambda self, site: None)  # validate and queue, never run
     live = LiveServer(make_app(max_pending=1_000_000))
     yield live
     live.close()

@@ -71,7 +71,7 @@ json_texts = st.recursive(leaves, lambda inner: (
 
 @pytest.fixture
 def live(make_app, monkeypatch):
-    monkeypatch.setattr(Worker, "run", lambda self: None)  # queue, never run
+    monkeypatch.setattr(Worker, "run", lambda self, site: None)  # queue, never run
     live = LiveServer(make_app())
     yield live
     live.close()

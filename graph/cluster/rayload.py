@@ -1,0 +1,18 @@
+"""Importing Ray, which is optional: only a cluster needs it, and its absence is an error that says what to do."""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ClusterUnavailable(RuntimeError):
+    """Ray is not installed, or the cluster asked for cannot be reached."""
+
+
+def ray_module() -> Any:
+    try:
+        import ray
+    except ImportError:
+        raise ClusterUnavailable("a cluster needs Ray: pip install ray==2.60.0 (or `make setup`, which installs "
+                                 "the version pyproject.toml pins)") from None
+    return ray
