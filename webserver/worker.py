@@ -130,12 +130,14 @@ class Worker:
                 continue
             self._running[job.id] = job
             self.status()
+            forwarder = EventForwarder(self, job)
             try:
-                outcome = site.run(JobRequest(job.id, job.workflow, job.outputs), EventForwarder(self, job))
+                outcome = site.run(JobRequest(job.id, job.workflow, job.outputs), forwarder)
             except Exception as error:  # a broken site or payload must not stop the queue
                 log.exception("job %s failed outside its nodes", job.id)
                 outcome = failed_outside_nodes(error)
             self.settle(job, outcome)
+            forwarder.send_held()  # "done" only once /history has the job
             self._running.pop(job.id, None)
             with self._ended_changed:
                 self._ended[job.id] = outcome
@@ -162,13 +164,24 @@ class Worker:
 
 
 class EventForwarder:
-    """One job's graph events as WebSocket messages to the client that queued it."""
+    """One job's graph events as WebSocket messages to the client that queued it. The messages that end a job
+    (success, error, interruption) are held until ``send_held``, which the lane calls once the outcome is in the
+    job store: a client that reads ``/history/{id}`` when it hears "done" always finds the job there."""
 
     def __init__(self, worker: Worker, job: Job) -> None:
         self.worker, self.job = worker, job
+        self.held: list[dict[str, Any]] = []
 
     def send(self, message: dict[str, Any]) -> None:
         self.worker.publish(message, self.job.client_id)
+
+    def hold(self, message: dict[str, Any]) -> None:
+        self.held.append(message)
+
+    def send_held(self) -> None:
+        for message in self.held:
+            self.send(message)
+        self.held.clear()
 
     def __call__(self, event: Event) -> None:
         prompt_id = self.job.id
@@ -183,9 +196,9 @@ class EventForwarder:
         elif isinstance(event, NodeDone) and event.ui:
             self.send(protocol.executed(prompt_id, event.node_id, event.ui))
         elif isinstance(event, NodeFailed):
-            self.send(protocol.execution_error(prompt_id, event.error))
+            self.hold(protocol.execution_error(prompt_id, event.error))
         elif isinstance(event, RunDone):
-            self.send(protocol.executing(prompt_id, None))
-            self.send(protocol.execution_success(prompt_id))
+            self.hold(protocol.executing(prompt_id, None))
+            self.hold(protocol.execution_success(prompt_id))
         elif isinstance(event, RunInterrupted):
-            self.send(protocol.execution_interrupted(prompt_id, event.node_id, event.executed))
+            self.hold(protocol.execution_interrupted(prompt_id, event.node_id, event.executed))

@@ -7,7 +7,7 @@ import time
 
 from aiohttp import WSCloseCode, WSMsgType
 from aiohttp.test_utils import TestClient, TestServer
-from serverkit import messages_until, post_prompt, run_async, running, serve, slow
+from serverkit import divide_by_zero, hello, messages_until, post_prompt, run_async, running, serve, slow
 
 from graph.jobs import INTERRUPTED, JobStore
 from webserver.keys import HUB, WORKER
@@ -54,3 +54,30 @@ async def test_open_websockets_are_closed_when_the_app_shuts_down(make_app):
         assert not any(app[HUB].clients.values())
     finally:
         await client.close()
+
+
+@run_async
+async def test_a_jobs_end_is_announced_only_once_its_history_is_written(make_app):
+    app = make_app()
+    worker = app[WORKER]
+    seen: list[tuple[str, str | None]] = []  # (message type, the job's stored status when it was published)
+    publish = worker.publish
+
+    def recording(message, client_id):
+        prompt_id = message.get("data", {}).get("prompt_id")
+        if prompt_id is not None and message["type"] != "status":
+            stored = worker.jobs.get(prompt_id)
+            seen.append((message["type"], stored.status if stored else None))
+        publish(message, client_id)
+
+    worker.publish = recording
+    async with serve(app) as client:
+        ws = await client.ws_connect("/ws?clientId=order")
+        good = await post_prompt(client, hello(seed=201, prefix="order"), client_id="order")
+        await messages_until(ws, lambda m: m["type"] == "execution_success")
+        assert (await client.get(f"/history/{good['prompt_id']}")).status == 200  # at once, never a 404
+        await post_prompt(client, divide_by_zero(), client_id="order")
+        await messages_until(ws, lambda m: m["type"] == "execution_error")
+    ends = [(kind, status) for kind, status in seen if kind in ("execution_success", "execution_error")
+            or (kind == "executing" and status != "running")]
+    assert ends == [("executing", "success"), ("execution_success", "success"), ("execution_error", "error")], seen
