@@ -226,10 +226,15 @@ class JobStore:
         marks = ",".join("?" * len(job_ids))
         return self._write(f"DELETE FROM jobs WHERE status = ? AND id IN ({marks})", (PENDING, *job_ids)).rowcount
 
-    def history(self, limit: int | None = None) -> list[Job]:
-        rows = self._read(f"SELECT * FROM jobs WHERE status IN (?, ?, ?) ORDER BY number DESC"
-                          f"{' LIMIT ?' if limit else ''}", (*FINISHED, *((limit,) if limit else ())))
+    def history(self, limit: int | None = None, offset: int = 0) -> list[Job]:
+        """Finished jobs, newest first: ``limit`` of them (None: all) after skipping ``offset``."""
+        rows = self._read("SELECT * FROM jobs WHERE status IN (?, ?, ?) ORDER BY number DESC LIMIT ? OFFSET ?",
+                          (*FINISHED, -1 if limit is None else limit, offset))
         return [_job(r) for r in rows]
+
+    def all(self) -> list[Job]:
+        """Every job the store holds (pending, running, finished), in the order they were queued."""
+        return [_job(r) for r in self._read("SELECT * FROM jobs ORDER BY number")]
 
     def delete_history(self, job_ids: list[str] | None = None) -> int:
         if job_ids is None:

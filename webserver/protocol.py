@@ -18,7 +18,7 @@ from aiohttp import web
 
 from graph import NodeExecutionError, WorkflowError, WorkflowInvalid
 from graph.jsontext import dumps
-from graph.jobs import SUCCESS, Job
+from graph.jobs import CANCELLED, ERROR, INTERRUPTED, PENDING, RUNNING, SUCCESS, Job
 
 P = ParamSpec("P")
 Schema = dict[str, Any]
@@ -172,6 +172,64 @@ def history_entry(job: Job) -> dict[str, Any]:
                        "messages": [[job.status, result.get("error") or {}]]},
             "meta": {"executed": result.get("executed", []), "cached": result.get("cached", []),
                      "seconds": result.get("seconds")}}
+
+
+# ---- ComfyUI's jobs API (/api/jobs) -----------------------------------------------------------------
+#: a job's status as the jobs API names it (an interrupted or cancelled job is an error there, as in ComfyUI)
+_JOB_STATUS = {PENDING: "pending", RUNNING: "in_progress", SUCCESS: "completed", ERROR: "error",
+               INTERRUPTED: "error", CANCELLED: "error"}
+JOB_STATUSES = ("pending", "in_progress", "completed", "error")
+JOB_SORT_KEYS = ("created_at", "execution_time")
+_PREVIEWABLE = ("images", "video", "videos", "audio", "gifs")
+
+
+def outputs_summary(outputs: Mapping[str, Any]) -> tuple[int, dict[str, Any] | None]:
+    """How many files ``outputs`` (a history entry's) names, and the one to preview: the first saved output of a
+    previewable kind, else the first previewable one; each with its ``nodeId`` and ``mediaType``."""
+    count, first, saved = 0, None, None
+    for node_id, ui in outputs.items():
+        for media, items in (ui.items() if isinstance(ui, Mapping) else ()):
+            if media == "animated" or not isinstance(items, list):
+                continue
+            count += len(items)
+            for item in items:
+                if media not in _PREVIEWABLE or not isinstance(item, Mapping):
+                    continue
+                entry = {**item, "nodeId": node_id, "mediaType": media}
+                first = first or entry
+                if saved is None and item.get("type") == "output":
+                    saved = entry
+    return count, saved or first
+
+
+def job_summary(job: Job, whole: bool = False) -> dict[str, Any]:
+    """``job`` as ComfyUI's jobs API lists it; ``whole`` adds its outputs, prompt and extra data."""
+    result = job.result or {}
+    outputs = result.get("outputs", {})
+    count, preview = outputs_summary(outputs)
+    failure = result.get("error") or {}
+    summary: dict[str, Any] = {
+        "id": job.id, "status": _JOB_STATUS.get(job.status, "error"), "priority": job.number,
+        "create_time": round(job.created * 1000),
+        "execution_time": (job.finished - job.started) if job.finished and job.started else None,
+        "error_message": (failure.get("exception_message") or failure.get("message")
+                          or ("interrupted" if job.status == INTERRUPTED else None)),
+        "outputs_count": count, "preview_output": preview,
+    }
+    if whole:
+        summary |= {"outputs": outputs, "prompt": job.workflow, "extra_data": {"client_id": job.client_id}}
+    return summary
+
+
+def job_page(jobs: list[dict[str, Any]], statuses: Sequence[str], sort_by: str, newest_first: bool,
+             limit: int | None, offset: int) -> dict[str, Any]:
+    """A page of job summaries: those of ``statuses`` (all when empty), sorted, ``limit`` after ``offset``."""
+    chosen = [job for job in jobs if not statuses or job["status"] in statuses]
+    key = "create_time" if sort_by == "created_at" else "execution_time"
+    chosen.sort(key=lambda job: job[key] or 0, reverse=newest_first)
+    page = chosen[offset:] if limit is None else chosen[offset:offset + limit]
+    return {"jobs": page, "pagination": {"offset": offset, "limit": limit, "total": len(chosen),
+                                         "has_more": offset + len(page) < len(chosen)}}
 
 
 def node_errors(invalid: WorkflowInvalid) -> dict[str, Any]:

@@ -13,8 +13,8 @@ from typing import Any
 import aiohttp
 import pytest
 from PIL import Image
-from serverkit import (PREFIXES, finished, hello, post_prompt, run_async, running, serve, slow, wait_until,
-                       workflow)
+from serverkit import (PREFIXES, divide_by_zero, finished, hello, post_prompt, run_async, running, serve, slow,
+                       wait_until, workflow)
 
 import server
 from webserver.config import VERSION
@@ -215,6 +215,14 @@ async def test_history_lists_deletes_and_clears(make_app, prefix):
         newest = await (await client.get(f"{prefix}/history", params={"max_items": "1"})).json()
         assert list(newest) == [ids[-1]]
         assert (await client.get(f"{prefix}/history", params={"max_items": "lots"})).status == 400
+
+        assert list(await (await client.get(f"{prefix}/history", params={"offset": "1"})).json()) == ids[1::-1]
+        window = await (await client.get(f"{prefix}/history", params={"max_items": "1", "offset": "1"})).json()
+        assert list(window) == [ids[1]]
+        assert await (await client.get(f"{prefix}/history", params={"offset": "3"})).json() == {}
+        refused = await client.get(f"{prefix}/history", params={"offset": "x"})
+        assert refused.status == 400 and (await refused.json())["error"]["message"] == "offset must be an integer"
+        assert (await client.get(f"{prefix}/history", params={"offset": "-1"})).status == 400
 
         unknown = await client.get(f"{prefix}/history/0123456789abcdef0123456789abcdef")
         assert unknown.status == 404
@@ -548,3 +556,35 @@ async def test_root_and_api_share_one_queue(make_app, prefix):
         entry = await finished(client, body["prompt_id"], other)
         assert entry["status"]["status_str"] == "success"
         assert body["prompt_id"] in await (await client.get(f"{other}/history")).json()
+
+
+# ---- /api/jobs -----------------------------------------------------------------------------------
+@run_async
+async def test_the_jobs_api_lists_filters_pages_and_sorts_jobs_as_comfyui_does(make_app, prefix):
+    async with serve(make_app()) as client:
+        ids = [(await post_prompt(client, hello(seed=300 + s, prefix=f"j{s}"), prefix))["prompt_id"] for s in range(3)]
+        failed = (await post_prompt(client, divide_by_zero(), prefix))["prompt_id"]
+        for prompt_id in [*ids, failed]:
+            await finished(client, prompt_id, prefix)
+        body = await (await client.get(f"{prefix}/jobs")).json()
+        assert [job["id"] for job in body["jobs"]] == [failed, *ids[::-1]]  # newest first
+        assert body["pagination"] == {"offset": 0, "limit": None, "total": 4, "has_more": False}
+        done = body["jobs"][1]  # its outputs: an image and a text
+        assert done["status"] == "completed" and done["outputs_count"] == 2 and done["execution_time"] > 0
+        assert done["preview_output"]["nodeId"] == "7" and done["preview_output"]["mediaType"] == "images"
+        assert done["preview_output"]["filename"].startswith("j2_")
+        assert body["jobs"][0]["status"] == "error" and "zero" in body["jobs"][0]["error_message"]
+
+        oldest_first = {"status": "completed", "sort_order": "asc"}
+        completed = await (await client.get(f"{prefix}/jobs", params=oldest_first)).json()
+        assert [job["id"] for job in completed["jobs"]] == ids
+        first, second = [await (await client.get(f"{prefix}/jobs", params={"limit": "2", "offset": str(o)})).json()
+                         for o in (0, 2)]  # pages
+        assert {j["id"] for j in first["jobs"]}.isdisjoint({j["id"] for j in second["jobs"]})
+        assert first["pagination"]["has_more"] and not second["pagination"]["has_more"]
+
+        one = await (await client.get(f"{prefix}/jobs/{ids[0]}")).json()
+        assert one["id"] == ids[0] and "7" in one["outputs"] and one["prompt"]["nodes"]
+        assert (await client.get(f"{prefix}/jobs/nonexistent-job-id")).status == 404
+        for query in ({"status": "done"}, {"sort_by": "name"}, {"sort_order": "up"}, {"limit": "x"}):
+            assert (await client.get(f"{prefix}/jobs", params=query)).status == 400, query

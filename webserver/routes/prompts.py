@@ -84,13 +84,46 @@ async def post_interrupt(request: web.Request) -> web.Response:
     return web.json_response({"interrupted": current.id, "stopped": stopped})
 
 
-async def get_history(request: web.Request) -> web.Response:
+def _count(request: web.Request, name: str, default: int | None) -> int | None:
+    """The query's non-negative integer ``name`` (``default`` when absent)."""
+    text = request.query.get(name)
+    if text is None:
+        return default
     try:
-        limit = int(request.query.get("max_items", "0")) or None
+        value = int(text)
     except ValueError:
-        raise error(400, "'max_items' must be an integer") from None
-    history = await asyncio.to_thread(request.app[JOBS].history, limit)
+        raise error(400, f"{name} must be an integer") from None
+    if value < 0:
+        raise error(400, f"{name} must be >= 0, not {value}")
+    return value
+
+
+async def get_history(request: web.Request) -> web.Response:
+    limit, offset = _count(request, "max_items", None) or None, _count(request, "offset", 0) or 0
+    history = await asyncio.to_thread(request.app[JOBS].history, limit, offset)
     return protocol.respond({job.id: protocol.history_entry(job) for job in history})
+
+
+async def get_jobs(request: web.Request) -> web.Response:
+    statuses = [s for s in request.query.get("status", "").split(",") if s]
+    unknown = sorted(set(statuses) - set(protocol.JOB_STATUSES))
+    if unknown:
+        raise error(400, f"status {unknown[0]!r} is not one of {', '.join(protocol.JOB_STATUSES)}")
+    sort_by, order = request.query.get("sort_by", "created_at"), request.query.get("sort_order", "desc")
+    if sort_by not in protocol.JOB_SORT_KEYS:
+        raise error(400, f"sort_by {sort_by!r} is not one of {', '.join(protocol.JOB_SORT_KEYS)}")
+    if order not in ("asc", "desc"):
+        raise error(400, f"sort_order {order!r} is not 'asc' or 'desc'")
+    limit, offset = _count(request, "limit", None), _count(request, "offset", 0) or 0
+    jobs = [protocol.job_summary(job) for job in await asyncio.to_thread(request.app[JOBS].all)]
+    return protocol.respond(protocol.job_page(jobs, statuses, sort_by, order == "desc", limit, offset))
+
+
+async def get_job(request: web.Request) -> web.Response:
+    job = await asyncio.to_thread(request.app[JOBS].get, request.match_info["job_id"])
+    if job is None:
+        raise error(404, f"no job {request.match_info['job_id']!r}")
+    return protocol.respond(protocol.job_summary(job, whole=True))
 
 
 async def get_history_item(request: web.Request) -> web.Response:
@@ -112,7 +145,10 @@ ROUTES = [
     Route("GET", "/queue", get_queue, "Running and pending jobs"),
     Route("POST", "/queue", post_queue, "Delete pending jobs ({'delete': [ids]}) or clear them ({'clear': true})"),
     Route("POST", "/interrupt", post_interrupt, "Interrupt the running job (or the one with 'prompt_id')"),
-    Route("GET", "/history", get_history, "Finished jobs, newest first (max_items)"),
+    Route("GET", "/history", get_history, "Finished jobs, newest first (max_items, offset)"),
     Route("POST", "/history", post_history, "Delete ({'delete': [ids]}) or clear ({'clear': true}) history"),
     Route("GET", "/history/{prompt_id}", get_history_item, "One finished job; 404 for an unknown id"),
+    Route("GET", "/jobs", get_jobs, "Every job in ComfyUI's jobs shape (status, limit, offset, sort_by, "
+                                        "sort_order)"),
+    Route("GET", "/jobs/{job_id}", get_job, "One job with its outputs and prompt; 404 for an unknown id"),
 ]
