@@ -33,6 +33,7 @@ from webserver import edge
 from webserver.config import Config
 from webserver.headers import add_headers
 from webserver.live import LiveHost, SessionPlacer
+from webserver.routes.models import recent_log
 from webserver.keys import CONFIG, EXECUTOR, HUB, JOBS, LIVE, PACKS, ROUTE_TABLE, VALIDATOR, WORKER
 from webserver.routes import ROUTES, UNDOCUMENTED
 from webserver.routes.system import add_editor
@@ -108,6 +109,7 @@ def create_app(config: Config, executor: Executor | None = None, packs: PackRepo
                       else InlineValidator(executor.registry, config.max_prompt_nodes))
     app[LIVE] = LiveHost(executor, placer=placer)
     app[ROUTE_TABLE] = ROUTES
+    recent_log()  # /internal/logs shows what was logged from here on
     mount(app, [*ROUTES, *UNDOCUMENTED])
     add_editor(app)
     app.cleanup_ctx.append(_run_worker)

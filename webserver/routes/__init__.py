@@ -4,8 +4,9 @@
 
 from __future__ import annotations
 
-from webserver.routes import files, live, prompts, system, userdata, websocket
+from webserver.routes import files, live, models, prompts, settings, system, userdata, websocket
 
-ROUTES = [*prompts.ROUTES, *files.ROUTES, *userdata.ROUTES, *system.ROUTES, *websocket.ROUTES, *live.ROUTES]
+ROUTES = [*prompts.ROUTES, *files.ROUTES, *userdata.ROUTES, *settings.ROUTES, *models.ROUTES, *system.ROUTES,
+          *websocket.ROUTES, *live.ROUTES]
 #: mounted beside ROUTES, not documented (patterns OpenAPI cannot express)
 UNDOCUMENTED = [system.NESTED_EXTENSION_FILES]
