@@ -539,7 +539,8 @@ async def test_every_route_answers_at_both_prefixes(make_app, prefix):
                 await ws.close()
                 continue
             concrete = path.replace("{prompt_id}", "x").replace("{class}", "MathInt").replace(
-                "{file}", "f.json").replace("{dest}", "g.json")
+                "{file}", "f.json").replace("{dest}", "g.json").replace("{id}", "Comfy.Zoom").replace(
+                "{folder}", "world")
             response = await client.request(method, prefix + concrete, json={})
             assert response.status != 405, (method, concrete)
             if response.status == 404:  # a handler's 404 (no such file) is JSON; the router's is not

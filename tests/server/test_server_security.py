@@ -20,7 +20,8 @@ STATE_CHANGING = [(m, p) for m, p, _, _ in server.ROUTES if m in ("POST", "DELET
 
 def concrete(path: str) -> str:
     return (path.replace("{prompt_id}", "0" * 32).replace("{class}", "MathInt")
-            .replace("{file}", "f.json").replace("{dest}", "g.json"))
+            .replace("{file}", "f.json").replace("{dest}", "g.json").replace("{id}", "Comfy.Zoom")
+            .replace("{folder}", "world"))
 
 
 async def status_of(client: Any, method: str, path: str, **kwargs: Any) -> int:

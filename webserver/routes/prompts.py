@@ -120,9 +120,9 @@ async def get_jobs(request: web.Request) -> web.Response:
 
 
 async def get_job(request: web.Request) -> web.Response:
-    job = await asyncio.to_thread(request.app[JOBS].get, request.match_info["job_id"])
+    job = await asyncio.to_thread(request.app[JOBS].get, request.match_info["prompt_id"])
     if job is None:
-        raise error(404, f"no job {request.match_info['job_id']!r}")
+        raise error(404, f"no job {request.match_info['prompt_id']!r}")
     return protocol.respond(protocol.job_summary(job, whole=True))
 
 
@@ -150,5 +150,5 @@ ROUTES = [
     Route("GET", "/history/{prompt_id}", get_history_item, "One finished job; 404 for an unknown id"),
     Route("GET", "/jobs", get_jobs, "Every job in ComfyUI's jobs shape (status, limit, offset, sort_by, "
                                         "sort_order)"),
-    Route("GET", "/jobs/{job_id}", get_job, "One job with its outputs and prompt; 404 for an unknown id"),
+    Route("GET", "/jobs/{prompt_id}", get_job, "One job with its outputs and prompt; 404 for an unknown id"),
 ]
