@@ -43,6 +43,17 @@ def _node_count(prompt: Any) -> int:
     return len(nodes) if isinstance(nodes, (dict, list)) else 0
 
 
+def _targets(body: dict[str, Any]) -> list[str] | None:
+    """The output nodes to run: ``outputs``, or ComfyUI's name for it, ``partial_execution_targets`` (None: all)."""
+    given = {name: body[name] for name in ("outputs", "partial_execution_targets") if body.get(name) is not None}
+    for name, targets in given.items():
+        if not (isinstance(targets, list) and all(isinstance(t, str) for t in targets)):
+            raise PromptRefused(f"'{name}' must be a list of node ids")
+    if len(given) == 2 and given["outputs"] != given["partial_execution_targets"]:
+        raise PromptRefused("'outputs' and 'partial_execution_targets' name different nodes; give one of them")
+    return next(iter(given.values()), None)
+
+
 def check_prompt(registry: NodeRegistry, text: str | bytes, max_nodes: int) -> CheckedPrompt:
     """Raises ``PromptRefused`` for a body that is not a prompt, ``WorkflowError`` for an invalid one."""
     try:
@@ -54,9 +65,7 @@ def check_prompt(registry: NodeRegistry, text: str | bytes, max_nodes: int) -> C
     count = _node_count(body["prompt"])
     if count > max_nodes:
         raise PromptRefused(f"the prompt has {count} nodes; at most {max_nodes} are accepted")
-    outputs = body.get("outputs")
-    if outputs is not None and not (isinstance(outputs, list) and all(isinstance(o, str) for o in outputs)):
-        raise PromptRefused("'outputs' must be a list of node ids")
+    outputs = _targets(body)
     workflow = Workflow.from_dict(body["prompt"], registry, source="prompt")
     plan(workflow, registry, outputs)
     fields = {key: value for key, value in body.items() if key != "prompt"}

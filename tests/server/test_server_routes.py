@@ -589,3 +589,18 @@ async def test_the_jobs_api_lists_filters_pages_and_sorts_jobs_as_comfyui_does(m
         assert (await client.get(f"{prefix}/jobs/nonexistent-job-id")).status == 404
         for query in ({"status": "done"}, {"sort_by": "name"}, {"sort_order": "up"}, {"limit": "x"}):
             assert (await client.get(f"{prefix}/jobs", params=query)).status == 400, query
+
+
+@run_async
+async def test_partial_execution_targets_run_only_the_outputs_named(make_app, prefix):
+    async with serve(make_app()) as client:
+        body = await post_prompt(client, hello(seed=401), prefix, partial_execution_targets=["8"])
+        entry = await finished(client, body["prompt_id"], prefix)
+        assert list(entry["outputs"]) == ["8"]  # the text preview, not the saved image
+        for targets, status in (([], 400), (["nope"], 400), ("8", 400)):
+            response = await client.post(f"{prefix}/prompt",
+                                         json={"prompt": hello(seed=402), "partial_execution_targets": targets})
+            assert response.status == status, targets
+        both = {"prompt": hello(seed=403), "outputs": ["7"], "partial_execution_targets": ["8"]}
+        refused = await client.post(f"{prefix}/prompt", json=both)
+        assert refused.status == 400 and "name different nodes" in (await refused.json())["error"]["message"]
