@@ -604,3 +604,25 @@ async def test_partial_execution_targets_run_only_the_outputs_named(make_app, pr
         both = {"prompt": hello(seed=403), "outputs": ["7"], "partial_execution_targets": ["8"]}
         refused = await client.post(f"{prefix}/prompt", json=both)
         assert refused.status == 400 and "name different nodes" in (await refused.json())["error"]["message"]
+
+
+@run_async
+async def test_upload_mask_puts_the_masks_alpha_on_the_original(make_app, tmp_path, prefix):
+    async with serve(make_app()) as client:
+        await upload(client, prefix, png_bytes((8, 6), (200, 100, 50)), "photo.png")
+        painted = Image.new("RGBA", (4, 3), (0, 0, 0, 255))
+        painted.putpixel((0, 0), (0, 0, 0, 0))  # the top-left corner masked out
+        buffer = io.BytesIO()
+        painted.save(buffer, "PNG")
+        ref = json.dumps({"filename": "photo.png", "subfolder": "", "type": "input"})
+        body, content_type = multipart("image", buffer.getvalue(), "clipspace-mask.png", original_ref=ref)
+        response = await client.post(f"{prefix}/upload/mask", data=body, headers={"Content-Type": content_type})
+        assert await response.json() == {"name": "clipspace-mask.png", "subfolder": "", "type": "input"}
+        with Image.open(tmp_path / "input" / "clipspace-mask.png") as result:
+            assert result.mode == "RGBA" and result.size == (8, 6)
+            assert result.getpixel((0, 0))[3] == 0 and result.getpixel((7, 5)) == (200, 100, 50, 255)
+        for original_ref, status in (("{not json", 400), (json.dumps({"filename": "gone.png"}), 404),
+                                     (json.dumps({"filename": "../../etc/passwd"}), 400)):
+            body, content_type = multipart("image", buffer.getvalue(), "m.png", original_ref=original_ref)
+            response = await client.post(f"{prefix}/upload/mask", data=body, headers={"Content-Type": content_type})
+            assert response.status == status, (original_ref, await response.text())

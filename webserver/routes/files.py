@@ -10,7 +10,9 @@ import json
 import os
 import re
 import tempfile
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from aiohttp import web
 from aiohttp.http_exceptions import HttpProcessingError
@@ -72,28 +74,81 @@ async def _read_form(request: web.Request) -> MultiDictProxy[str | bytes | bytea
         raise error(400, f"the form cannot be read: {getattr(refused, 'message', None) or refused}") from None
 
 
-async def post_upload(request: web.Request) -> web.Response:
+@dataclass(frozen=True)
+class _Upload:
+    """A form's uploaded file and where it goes (``type``, ``subfolder``, ``overwrite`` as ComfyUI names them)."""
+
+    data: bytes
+    name: str
+    target: Path
+    kind: str
+    subfolder: str
+    overwrite: bool
+
+
+async def _received(request: web.Request, fields: tuple[str, ...]) -> tuple[_Upload, MultiDictProxy[Any]]:
+    wanted = " or ".join(repr(f) for f in fields)
     if not request.content_type.startswith("multipart/"):
-        raise error(400, "upload as multipart/form-data with a file field 'image' or 'file'")
+        raise error(400, f"upload as multipart/form-data with a file field {wanted}")
     form = await _read_form(request)
-    upload = form.get("image") or form.get("file")
+    upload = next((form[f] for f in fields if isinstance(form.get(f), web.FileField)), None)
     if not isinstance(upload, web.FileField):
-        raise error(400, "no file field 'image' or 'file' in the form")
-    kind = str(form.get("type", "input"))
-    subfolder = str(form.get("subfolder", ""))
+        raise error(400, f"no file field {wanted} in the form")
+    kind, subfolder = str(form.get("type", "input")), str(form.get("subfolder", ""))
     check_name(subfolder, status=400)
-    overwrite = str(form.get("overwrite", "false")).lower() == "true"
-    paths = request.app[EXECUTOR].paths
     name = _clean_name(upload.filename or "upload")
     try:
-        target = paths.resolve(kind, name, subfolder)
+        target = request.app[EXECUTOR].paths.resolve(kind, name, subfolder)
     except PathOutsideFolder as refused:
         raise error(400, str(refused)) from None
-    data = upload.file.read()
+    overwrite = str(form.get("overwrite", "false")).lower() == "true"
+    return _Upload(upload.file.read(), name, target, kind, subfolder, overwrite), form
+
+
+def _stored(upload: _Upload, target: Path) -> web.Response:
+    return respond({"name": target.name, "subfolder": upload.subfolder, "type": upload.kind})
+
+
+async def post_upload(request: web.Request) -> web.Response:
+    upload, form = await _received(request, ("image", "file"))
     if "image" in form:
-        await asyncio.to_thread(_check_image, data, name)
-    target = await asyncio.to_thread(_store_upload, target, data, overwrite)
-    return respond({"name": target.name, "subfolder": subfolder, "type": kind})
+        await asyncio.to_thread(_check_image, upload.data, upload.name)
+    return _stored(upload, await asyncio.to_thread(_store_upload, upload.target, upload.data, upload.overwrite))
+
+
+async def post_upload_mask(request: web.Request) -> web.Response:
+    """A mask painted over an uploaded image: the mask's alpha becomes the original's, saved under the mask's
+    name (ComfyUI's /upload/mask: field 'image', and 'original_ref' = {"filename", "subfolder", "type"})."""
+    upload, form = await _received(request, ("image",))
+    await asyncio.to_thread(_check_image, upload.data, upload.name)
+    try:
+        ref = json.loads(str(form.get("original_ref", "")))
+        original = request.app[EXECUTOR].paths.resolve(str(ref.get("type", "input")), str(ref["filename"]),
+                                                       str(ref.get("subfolder", "")))
+    except (ValueError, KeyError, AttributeError, TypeError):
+        raise error(400, "'original_ref' must be JSON {\"filename\", \"subfolder\", \"type\"}") from None
+    except PathOutsideFolder as refused:
+        raise error(400, str(refused)) from None
+    if not original.is_file():
+        raise error(404, f"no original image {ref['filename']!r}")
+    data = await asyncio.to_thread(_masked, original, upload.data)
+    return _stored(upload, await asyncio.to_thread(_store_upload, upload.target, data, upload.overwrite))
+
+
+def _masked(original: Path, mask: bytes) -> bytes:
+    """The original image (PNG, RGBA) with the alpha channel of ``mask`` (scaled to its size)."""
+    try:
+        with Image.open(original) as source, Image.open(io.BytesIO(mask)) as painted:
+            if source.width * source.height > MAX_IMAGE_PIXELS:
+                raise error(413, f"the original is {source.width}x{source.height}: too many pixels")
+            result = source.convert("RGBA")
+            alpha = painted.convert("RGBA").getchannel("A").resize(result.size)
+            result.putalpha(alpha)
+    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as refused:
+        raise error(400, f"the original image cannot be read: {refused}") from None
+    out = io.BytesIO()
+    result.save(out, format="PNG")
+    return out.getvalue()
 
 
 def _store_upload(target: Path, data: bytes, overwrite: bool) -> Path:
@@ -170,6 +225,7 @@ async def get_template(request: web.Request) -> web.StreamResponse:
 ROUTES = [
     Route("GET", "/view", get_view, "A file of the output, input or temp folder (Range requests supported)"),
     Route("POST", "/upload/image", post_upload, "Upload an image (multipart field 'image')"),
+    Route("POST", "/upload/mask", post_upload_mask, "Upload a mask: its alpha put on 'original_ref' (ComfyUI's shape)"),
     Route("POST", "/upload/file", post_upload, "Upload audio, video or a workflow (multipart field 'file')"),
     Route("POST", "/workflow/import", post_workflow_import,
           "Any workflow (JSON body, or multipart 'file': JSON, PNG or video with one embedded) as a current document"),
