@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from .comfy import surface as comfy_surface
 from .executor import Executor
 from .packs.plugins import load_registry
 from .paths import Paths
@@ -52,6 +53,7 @@ def create_executor(root: str | os.PathLike[str] = ".", *, registry: NodeRegistr
         cache=base.cache,
     )
     store = open_store(paths.cache if disk_cache else None, registry, memory_bytes)
+    comfy_surface.configure(Path(root).absolute(), paths)  # what packs' folder_paths answers
     if cluster is None:
         return Executor(registry, store, paths)
     from .cluster import RayMap, connect

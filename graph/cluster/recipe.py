@@ -7,6 +7,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..comfy import surface as comfy_surface
 from ..executor import Executor
 from ..packs import PackOptions, load_packs, load_registry
 from ..parallel import ParallelMap
@@ -41,4 +42,5 @@ class ExecutorRecipe:
         if unusable is not None:
             log.warning("%s", unusable)
             disk = None
+        comfy_surface.configure(self.paths.output.parent, self.paths)
         return Executor(registry, ContentStore(MemoryTier(self.memory_bytes), disk), self.paths, parallel)

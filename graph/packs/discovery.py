@@ -33,6 +33,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
+from ..comfy import surface as comfy_surface
 from ..comfy.nodes import adapt
 from ..errors import RegistryError
 from ..node import Node
@@ -89,6 +90,7 @@ def discover(folder: Path) -> list[tuple[str, Path, bool]]:
 
 def load_packs(registry: NodeRegistry, options: PackOptions) -> PackReports:
     """Load every pack found in ``options.paths`` into ``registry``; one report per pack found."""
+    comfy_surface.make_importable()  # ComfyUI's modules a pack written for ComfyUI imports
     reports: list[PackReport] = []
     first: dict[str, PackReport] = {}
     modules: set[str] = set()
