@@ -38,9 +38,6 @@ class GpuWorker:
     def run(self, work: Callable[[int], Any], item: int) -> tuple[int, Any]:
         return os.getpid(), work(item)
 
-    def gpu_ids(self) -> list[int]:
-        return [int(i) for i in ray_module().get_gpu_ids()]
-
 
 def gpu_count() -> int:
     """How many whole GPUs the cluster has."""

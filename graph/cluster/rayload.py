@@ -16,3 +16,9 @@ def ray_module() -> Any:
         raise ClusterUnavailable("a cluster needs Ray: pip install ray==2.60.0 (or `make setup`, which installs "
                                  "the version pyproject.toml pins)") from None
     return ray
+
+
+def first_line(error: BaseException) -> str:
+    """What a Ray error says first (its messages run to many lines), or its type when it says nothing."""
+    text = str(error)
+    return text.splitlines()[0] if text else type(error).__name__

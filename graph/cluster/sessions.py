@@ -19,7 +19,8 @@ from multiprocessing.connection import Client, Connection, Listener
 from typing import Any
 
 from ..executor import Executor
-from .connect import LOCALHOST, ClusterUnavailable, connect, ray_module
+from .connect import LOCALHOST, connect
+from .rayload import ClusterUnavailable, first_line, ray_module
 from .recipe import ExecutorRecipe
 
 #: what a session runs on its worker: given the worker's executor and the connection to the head
@@ -91,7 +92,7 @@ class ClusterProcess:
         except ray.exceptions.GetTimeoutError:
             return None
         except ray.exceptions.RayActorError as error:
-            return f"its cluster worker died ({str(error).splitlines()[0] if str(error) else type(error).__name__})"
+            return f"its cluster worker died ({first_line(error)})"
         except ray.exceptions.RayTaskError as error:
             return f"{type(error.cause).__name__}: {error.cause}"
         return None

@@ -24,6 +24,7 @@ from ..workers.job import JobOutcome, JobRequest, failed_outside_nodes, not_run,
 from ..workers.process import resident_bytes
 from ..workers.watch import LimitedWatch, WorkerLimits
 from .connect import connect, disconnect, ray_module
+from .rayload import first_line
 from .recipe import ExecutorRecipe
 from .tasks import RayMap
 
@@ -172,7 +173,7 @@ class _Watch(LimitedWatch):
                     self.forward_poll(self.actor.poll.remote(0.0))
                     return self.finished(outcome)
             except dead as error:
-                cause = str(error).splitlines()[0] if str(error) else type(error).__name__
+                cause = first_line(error)
                 log.error("the cluster job worker died in job %s (%s): %s", self.request.job_id, self.where(), cause)
                 return self.died(cause)
             overdue = self.overdue()
