@@ -87,7 +87,7 @@ def create_app(config: Config, executor: Executor | None = None, packs: PackRepo
     if executor is None:
         registry = load_registry()
         packs = load_packs(registry, config.packs) if config.packs is not None else packs
-        executor = create_executor(config.root, registry=registry)
+        executor = create_executor(config.root, registry=registry, reuse=config.reuse_cache)
     app[EXECUTOR] = executor
     app[PACKS] = packs or PackReports()
     app[JOBS] = JobStore(config.root / "state" / "jobs.sqlite3", config.max_pending, config.max_history)
@@ -134,6 +134,8 @@ def _arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
     parser.add_argument("--node-time-limit", type=float, metavar="SECONDS", help="stop nodes that run longer")
     parser.add_argument("--worker-memory-limit", type=parse_size, metavar="SIZE",
                         help="stop a job whose worker's resident memory passes SIZE (e.g. 8GiB)")
+    parser.add_argument("--cache-none", action="store_true",
+                        help="run every node every time: nothing is taken from the cache or kept in it")
     parser.add_argument("--max-prompt-nodes", type=int, default=10_000, help="nodes a queued prompt may have")
     parser.add_argument("--max-connections", type=int, default=None, metavar="N",
                         help="open connections before 503 (default: from the open-file limit, at most 1000)")
@@ -161,7 +163,7 @@ def serve(args: argparse.Namespace) -> int:
                     extra_hosts=tuple(args.allow_host), packs=pack_options(args, args.root.absolute()),
                     isolation="thread" if args.in_process else "process", limits=limits,
                     max_prompt_nodes=args.max_prompt_nodes, cluster=args.cluster, cluster_cpus=args.cluster_cpus,
-                    cluster_jobs=args.cluster_jobs)
+                    cluster_jobs=args.cluster_jobs, reuse_cache=not args.cache_none)
     if args.max_connections is not None:
         config.max_connections = args.max_connections
     config.check()

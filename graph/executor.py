@@ -17,11 +17,13 @@ from typing import Any
 
 import numpy as np
 
+from .comfy.blocking import first_blocker
+from .comfy.boundary import ComfyList, items_of, merge_ui, per_item
 from .errors import Interrupted, NodeExecutionError, WorkflowError
 from .events import (Event, EventSink, Interrupt, NodeCached, NodeDone, NodeFailed, NodeProgress,
                      NodeStarted, RunDone, RunInterrupted, RunResult, RunStarted)
 from .keys import node_keys, subgraph_keys
-from .node import Expand, Node, NodeResult, Ref, accept_constant
+from .node import Expand, Node, NodeResult, Ref, SubNode, accept_constant
 from .outputs import OutputFiles
 from .parallel import ParallelMap
 from .paths import FOLDER_KINDS, PathOutsideFolder, Paths
@@ -35,12 +37,14 @@ class Executor:
     """Runs workflows against one registry and one store; keep it alive to keep the cache warm."""
 
     def __init__(self, registry: NodeRegistry, store: ContentStore, paths: Paths,
-                 parallel: ParallelMap | None = None) -> None:
+                 parallel: ParallelMap | None = None, reuse: bool = True) -> None:
         self.registry = registry
         self.store = store
         self.paths = paths
         #: the ``parallel`` context item: where a node's independent pieces run at once (None: in order, here)
         self.parallel = parallel
+        #: False: every node runs every time (nothing is taken from the cache, nor kept in it)
+        self.reuse = reuse
 
     def run(self, workflow: Workflow, outputs: Sequence[str] | None = None,
             on_event: EventSink | None = None, interrupt: Interrupt | None = None,
@@ -73,7 +77,8 @@ class _Run:
         self.result = RunResult(run_id, list(self.targets))
         self.instances: dict[str, Node] = {}
         self.looked_up: set[str] = set()
-        self.expansions: dict[str, tuple[Ref, ...]] = {}
+        #: an expanded node -> (its outputs: ``Ref``s or values, the subgraph's output nodes to run too)
+        self.expansions: dict[str, tuple[tuple[Any, ...], tuple[str, ...]]] = {}
         self.expansion_ui: dict[str, Mapping[str, Any] | None] = {}
         self.current: str | None = None
 
@@ -109,7 +114,9 @@ class _Run:
                 continue
             self.interrupt.check(node_id)
             if node_id in self.expansions:
-                pending = [ref.node for ref in self.expansions[node_id] if ref.node not in values]
+                outputs, also = self.expansions[node_id]
+                pending = [ref.node for ref in _refs(outputs) if ref.node not in values]
+                pending += [sub_id for sub_id in also if sub_id not in values]
                 if pending:
                     stack.extend(pending)
                 else:
@@ -127,7 +134,7 @@ class _Run:
 
     def load_cached(self, node_id: str) -> bool:
         node = self.nodes[node_id]
-        if not node.node_class.schema.cacheable:
+        if not node.node_class.schema.cacheable or not self.executor.reuse:
             return False
         entry = self.executor.store.get(self.keys[node_id])
         if entry is None or not all(path.exists() for path in _files_in(entry.get("ui") or {}, self.executor.paths)):
@@ -145,7 +152,9 @@ class _Run:
         schema = node.node_class.schema
         values = self.result.values
         lazy = {spec.name for spec in schema.inputs if spec.lazy}
-        eager = [link.source for name, link in node.links.items() if name not in lazy and link.source not in values]
+        raw = {spec.name for spec in schema.inputs if spec.raw_link}
+        eager = [link.source for name, link in node.links.items()
+                 if name not in lazy and name not in raw and link.source not in values]
         if eager:
             return eager
         unevaluated = [name for name in lazy if name in node.links and node.links[name].source not in values]
@@ -162,13 +171,33 @@ class _Run:
     def inputs(self, node_id: str) -> dict[str, Any]:
         node = self.nodes[node_id]
         values = dict(node.constants)
+        raw = {spec.name for spec in node.node_class.schema.inputs if spec.raw_link}
         for name, link in node.links.items():
+            if name in raw:
+                values[name] = Ref(link.source, link.output)
+                continue
             evaluated = link.source in self.result.values
-            values[name] = self.value_of(link.source, link.output) if evaluated else None  # None: lazy, not yet
+            values[name] = self.crossed(link.source, link.output, node_id, name) if evaluated else None  # lazy
         return values
 
-    def value_of(self, node_id: str, output: str) -> Any:
-        index = self.nodes[node_id].node_class.schema.output_index(output)
+    def crossed(self, source: str, output: str, target: str, target_input: str) -> Any:
+        """The value of ``source``'s ``output`` in the form input ``target_input`` of ``target`` takes."""
+        giver, taker = self.nodes[source].node_class, self.nodes[target].node_class
+        spec = taker.schema.input(target_input)
+        return self.convert(self.value_of(source, output), giver, giver.schema.output_type(output),
+                            taker, spec.type if spec is not None else None)
+
+    def convert(self, value: Any, giver: type[Node], given: str | None, taker: type[Node], taken: str | None) -> Any:
+        """``value`` converted where a ComfyUI-contract node and one of ours meet, by the type our side declares."""
+        if giver.comfy_form == taker.comfy_form:
+            return value
+        boundary = self.executor.registry.boundary
+        ours, theirs = (given, taken) if taker.comfy_form else (taken, given)
+        type_name = next((name for name in (ours, theirs) if name is not None and name in boundary), "")  # ours first
+        return boundary.to_comfy(type_name, value) if taker.comfy_form else boundary.from_comfy(type_name, value)
+
+    def value_of(self, node_id: str, output: str | int) -> Any:
+        index = output if isinstance(output, int) else self.nodes[node_id].node_class.schema.output_index(output)
         if index is None:  # validation and expansion checks make this unreachable
             raise KeyError(f"node {node_id} has no output {output!r}")
         return self.result.values[node_id][index]
@@ -182,6 +211,8 @@ class _Run:
             "store": lambda: self.executor.store,
             "paths": lambda: self.executor.paths,
             "parallel": lambda: self.executor.parallel,
+            "interrupt": lambda: self.interrupt,
+            "run": lambda: RunView(self.nodes, self.workflow),
             "files": lambda: OutputFiles(self.executor.paths, self.executor.store,
                                          self.keys[node_id] if schema.cacheable else None),
         }
@@ -216,10 +247,18 @@ class _Run:
     def run_node(self, node_id: str) -> None:
         node = self.nodes[node_id]
         schema = node.node_class.schema
-        self.emit(NodeStarted(self.result.run_id, node_id, node.class_type))
         started = time.perf_counter()
-        returned = self.call(node_id, lambda: self.instance(node_id).run(**self.inputs(node_id),
-                                                                          **self.context(node_id)))
+        blocker = None if node.node_class.handles_blockers else first_blocker(self.inputs(node_id).values())
+        if blocker is not None:  # blocked: it does not run, and its outputs block what they reach
+            self.complete(node_id, (blocker,) * len(schema.outputs), None, 0.0, store=False)
+            return
+        self.emit(NodeStarted(self.result.run_id, node_id, node.class_type))
+        inputs = self.inputs(node_id)
+        if not node.node_class.comfy_form and any(isinstance(value, ComfyList) for value in inputs.values()):
+            outputs, ui = self.call(node_id, lambda: self.run_per_item(node_id, inputs))
+            self.complete(node_id, outputs, ui, time.perf_counter() - started)
+            return
+        returned = self.call(node_id, lambda: self.instance(node_id).run(**inputs, **self.context(node_id)))
         if isinstance(returned, Expand):
             self.call(node_id, lambda: self.expand(node_id, returned))
             return
@@ -227,12 +266,30 @@ class _Run:
         self.call(node_id, lambda: _check_outputs(schema.name, outputs, len(schema.outputs)))
         self.complete(node_id, tuple(outputs), ui, time.perf_counter() - started)
 
+    def run_per_item(self, node_id: str, inputs: dict[str, Any]) -> tuple[tuple[Any, ...], Mapping[str, Any] | None]:
+        """One of our nodes given ComfyUI lists runs once per item, as ComfyUI runs its nodes: each output a
+        ``ComfyList`` of the calls' values, the UI payloads merged."""
+        schema = self.nodes[node_id].node_class.schema
+        results, uis = [], []
+        context = self.context(node_id)  # one for every call: its output files are numbered on
+        for values in per_item({name: items_of(value) for name, value in inputs.items()}):
+            returned = self.instance(node_id).run(**values, **context)
+            if isinstance(returned, Expand):
+                raise WorkflowError(f"{schema.name} expands into a subgraph, which it cannot do once per list item")
+            outputs, ui = (returned.outputs, returned.ui) if isinstance(returned, NodeResult) else (returned, None)
+            _check_outputs(schema.name, outputs, len(schema.outputs))
+            results.append(outputs)
+            if ui:
+                uis.append(ui)
+        merged = tuple(ComfyList(result[index] for result in results) for index in range(len(schema.outputs)))
+        return merged, merge_ui(uis)
+
     def complete(self, node_id: str, outputs: tuple[Any, ...], ui: Mapping[str, Any] | None,
-                 seconds: float) -> None:
+                 seconds: float, store: bool = True) -> None:
         node = self.nodes[node_id]
         _freeze(outputs)
         schema = node.node_class.schema
-        if schema.cacheable:
+        if schema.cacheable and store and self.executor.reuse:
             # An output node's result (the files it wrote) is persisted even without arrays, so a
             # re-run after a restart does not write the same files again.
             self.executor.store.put(self.keys[node_id], {"outputs": outputs, "ui": dict(ui) if ui else None},
@@ -252,58 +309,139 @@ class _Run:
 
     # ---- subgraph expansion -------------------------------------------------------------
     def expand(self, node_id: str, expansion: Expand) -> None:
-        registry = self.executor.registry
         schema = self.nodes[node_id].node_class.schema
         if len(expansion.outputs) != len(schema.outputs):
             raise WorkflowError(f"expansion gives {len(expansion.outputs)} outputs; {schema.name} has "
                                 f"{len(schema.outputs)}")
         ids = {local: f"{node_id}/{local}" for local in expansion.nodes}
-        added: dict[str, PlannedNode] = {}
-        for local, sub in expansion.nodes.items():
-            node_class = registry.get(sub.class_type)
-            constants: dict[str, Any] = {}
-            links: dict[str, Link] = {}
-            for spec in node_class.schema.inputs:
-                value = sub.inputs.get(spec.name)
-                if isinstance(value, Ref):
-                    if value.node not in ids:
-                        raise WorkflowError(f"subgraph node {local!r}: input {spec.name!r} refers to unknown "
-                                            f"node {value.node!r}")
-                    links[spec.name] = Link(ids[value.node], value.output, ids[local], spec.name)
-                elif spec.name in sub.inputs:
-                    accepted, problem = accept_constant(spec, value)
-                    if problem:
-                        raise WorkflowError(f"subgraph node {local!r} ({sub.class_type}): input "
-                                            f"'{spec.name}' {problem}")
-                    constants[spec.name] = accepted
-                elif spec.has_default:
-                    constants[spec.name] = spec.default
-                elif not spec.optional:
-                    raise WorkflowError(f"subgraph node {local!r} ({sub.class_type}): input '{spec.name}' "
-                                        f"has no value")
-            added[ids[local]] = PlannedNode(ids[local], node_class, constants, links)
-        refs = []
-        for ref in expansion.outputs:
-            if ref.node not in ids or added[ids[ref.node]].node_class.schema.output_type(ref.output) is None:
-                raise WorkflowError(f"expansion output refers to unknown node output {ref.node}.{ref.output}")
-            refs.append(Ref(ids[ref.node], ref.output))
-        for sub_id, planned in added.items():
+        added = {ids[local]: self.subgraph_node(local, sub, ids, expansion.checked)
+                 for local, sub in expansion.nodes.items()}
+        for sub_id, planned in added.items():  # links named by output index get the output's name
             for name, link in planned.links.items():
-                problem = registry.link_problem(added[link.source].class_type, link.output, planned.class_type, name)
-                if problem:
-                    raise WorkflowError(f"subgraph node {sub_id.rsplit('/', 1)[1]!r}: input '{name}': {problem}")
+                output = self.output_name(link.source, link.output, added,
+                                          f"subgraph node {sub_id.rsplit('/', 1)[1]!r}: input {name!r}")
+                planned.links[name] = Link(link.source, output, link.target, link.input)
+        def named(output: Any) -> Any:
+            if isinstance(output, ComfyList):
+                return ComfyList(named(item) for item in output)
+            if not isinstance(output, Ref):
+                return output
+            ref = self.run_ref(output, ids, "expansion output")
+            return Ref(ref.node, self.output_name(ref.node, ref.output, added, "expansion output"))
+
+        refs = tuple(named(output) for output in expansion.outputs)
+        if expansion.checked:
+            registry = self.executor.registry
+            for sub_id, planned in added.items():
+                for name, link in planned.links.items():
+                    source = added.get(link.source) or self.nodes[link.source]
+                    problem = registry.link_problem(source.class_type, link.output, planned.class_type, name)
+                    if problem:
+                        raise WorkflowError(f"subgraph node {sub_id.rsplit('/', 1)[1]!r}: input '{name}': {problem}")
         order, stuck = topological_order(list(added), added)
         if stuck:
-            raise WorkflowError("the expanded subgraph has a cycle")
+            raise WorkflowError(f"the expanded subgraph has a cycle through {sorted(stuck)}")
         self.nodes.update(added)
         subgraph_keys(self.keys[node_id], order, added, {v: k for k, v in ids.items()}, self.keys,
                       self.executor.paths)
-        self.expansions[node_id] = tuple(refs)
+        also = tuple(sub_id for sub_id in order if added[sub_id].node_class.schema.output_node)
+        self.expansions[node_id] = (refs, also)
         self.expansion_ui[node_id] = expansion.ui
 
+    def subgraph_node(self, local: str, sub: SubNode, ids: dict[str, str], checked: bool) -> PlannedNode:
+        """One node of an expansion, planned: constants accepted, ``Ref``s to subgraph or run nodes linked."""
+        node_class = self.executor.registry.get(sub.class_type)
+        where = f"subgraph node {local!r} ({sub.class_type})"
+        constants: dict[str, Any] = {}
+        links: dict[str, Link] = {}
+        for spec in node_class.schema.inputs:
+            value = sub.inputs.get(spec.name)
+            if isinstance(value, Ref):
+                source = self.run_ref(value, ids, f"{where}: input {spec.name!r}")
+                links[spec.name] = Link(source.node, source.output, ids[local], spec.name)  # type: ignore[arg-type]
+            elif spec.name in sub.inputs:
+                accepted, problem = accept_constant(spec, value) if checked else (value, None)
+                if problem:
+                    raise WorkflowError(f"{where}: input '{spec.name}' {problem}")
+                constants[spec.name] = accepted
+            elif spec.has_default:
+                constants[spec.name] = spec.default
+            elif not spec.optional and checked:
+                raise WorkflowError(f"{where}: input '{spec.name}' has no value")
+        return PlannedNode(ids[local], node_class, constants, links)
+
+    def run_ref(self, ref: Ref, ids: dict[str, str], where: str) -> Ref:
+        """``ref`` by run id: a subgraph node's when the subgraph has that id, else a node of the run's."""
+        if ref.node in ids:
+            return Ref(ids[ref.node], ref.output)
+        if ref.node not in self.nodes:
+            raise WorkflowError(f"{where} refers to node {ref.node!r}, which is neither in the subgraph nor in "
+                                f"this run")
+        return ref
+
+    def output_name(self, node_id: str, output: str | int, added: Mapping[str, PlannedNode], where: str) -> str:
+        """The name of output ``output`` (a name or an index) of node ``node_id`` (of the subgraph or the run)."""
+        planned = added.get(node_id) or self.nodes[node_id]
+        outputs = planned.node_class.schema.outputs
+        if isinstance(output, int):
+            if not 0 <= output < len(outputs):
+                raise WorkflowError(f"{where} refers to output {output} of node {node_id!r} ({planned.class_type}), "
+                                    f"which has {len(outputs)}")
+            return outputs[output].name
+        if planned.node_class.schema.output_index(output) is None:
+            raise WorkflowError(f"{where} refers to unknown output {output!r} of node {node_id!r}")
+        return output
+
     def finish_expansion(self, node_id: str) -> None:
-        outputs = tuple(self.value_of(ref.node, ref.output) for ref in self.expansions.pop(node_id))
+        refs, _ = self.expansions.pop(node_id)
+        parent = self.nodes[node_id].node_class
+        outputs = tuple(self.resolve(ref, parent, spec.type) for ref, spec in zip(refs, parent.schema.outputs,
+                                                                                  strict=True))
         self.complete(node_id, outputs, self.expansion_ui.pop(node_id), 0.0)
+
+    def resolve(self, output: Any, parent: type[Node], type_name: str) -> Any:
+        """An expansion's output as the parent's: a ``Ref``'s value (in the parent's form), a value as it is, or
+        a ``ComfyList`` of those with the items of list values spliced in (ComfyUI's per-call results)."""
+        if isinstance(output, ComfyList):
+            items: list[Any] = []
+            for item in output:
+                value = self.resolve(item, parent, type_name)
+                items.extend(value if isinstance(value, ComfyList) and isinstance(item, Ref) else [value])
+            return ComfyList(items)
+        if not isinstance(output, Ref):
+            return output
+        source = self.nodes[output.node].node_class
+        return self.convert(self.value_of(output.node, output.output), source,
+                            source.schema.output_type(str(output.output)), parent, type_name)
+
+
+class RunView:
+    """The ``run`` context item: every node of the run by id (the workflow's planned nodes and the nodes
+    expansions added), read-only."""
+
+    def __init__(self, nodes: Mapping[str, PlannedNode], workflow: Workflow) -> None:
+        self._nodes = nodes
+        self.workflow = workflow
+
+    def node(self, node_id: str) -> PlannedNode | None:
+        return self._nodes.get(node_id)
+
+    def __contains__(self, node_id: object) -> bool:
+        return node_id in self._nodes
+
+    def node_ids(self) -> list[str]:
+        return list(self._nodes)
+
+
+def _refs(outputs: Sequence[Any]) -> list[Ref]:
+    """The ``Ref``s among an expansion's outputs, those inside ``ComfyList`` outputs too."""
+    found: list[Ref] = []
+    for output in outputs:
+        if isinstance(output, Ref):
+            found.append(output)
+        elif isinstance(output, ComfyList):
+            found.extend(_refs(output))
+    return found
 
 
 def _check_outputs(name: str, outputs: Any, expected: int) -> None:

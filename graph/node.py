@@ -26,7 +26,7 @@ from typing import Any, ClassVar
 
 from .errors import RegistryError
 from .paths import Paths
-from .types import BOOLEAN, COMBO, FLOAT, INT, STRING, WIDGET_TYPES
+from .types import ANY, BOOLEAN, COMBO, FLOAT, INT, STRING, WIDGET_TYPES
 
 
 class _Missing:
@@ -42,8 +42,10 @@ MISSING: Any = _Missing()
 #: ``progress(value, maximum)`` callable that also honours interrupts; ``store``: the shared
 #: content-addressed store (``get``/``put``/``contains``); ``paths``: the run's folders; ``files``: an
 #: ``OutputFiles`` that writes the node's numbered output files (``name_00001_.png``) so that a re-run
-#: after a crash names them the same.
-CONTEXT_ITEMS = frozenset({"node_id", "workflow", "progress", "store", "paths", "files", "parallel"})
+#: after a crash names them the same; ``interrupt``: the run's ``Interrupt`` (``check()`` stops the node when
+#: the run was asked to stop); ``run``: a ``RunView`` of every node of the run, expanded ones included.
+CONTEXT_ITEMS = frozenset({"node_id", "workflow", "progress", "store", "paths", "files", "parallel", "interrupt",
+                           "run"})
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,8 @@ class Input:
     force_input: bool = False
     #: a file-name input the editor offers to fill by uploading a file: "image", "audio" or "video"
     upload: str | None = None
+    #: the node receives the link itself (a ``Ref`` to the source's output), and the source is not run for it
+    raw_link: bool = False
 
     @property
     def has_default(self) -> bool:
@@ -126,6 +130,8 @@ class NodeSchema:
     context: tuple[str, ...] = ()
     #: Part of every cache key: bump it when the node's results change for the same inputs.
     version: str = "1"
+    #: True: inputs the schema does not declare are accepted untyped and passed on (ComfyUI's ``**kwargs``)
+    open_inputs: bool = False
     #: False: run every time (its key changes each run, so everything downstream runs too).
     cacheable: bool = True
 
@@ -167,8 +173,8 @@ class NodeSchema:
 
 
 def _check_input(where: str, spec: Input) -> None:
-    if spec.type == COMBO and not spec.choices:
-        raise RegistryError(f"{where}: choice input {spec.name!r} needs at least one choice")
+    if spec.type == COMBO and not spec.choices and spec.has_default:
+        raise RegistryError(f"{where}: choice input {spec.name!r} needs at least one choice for its default")
     if spec.min is not None and spec.max is not None and spec.min > spec.max:
         raise RegistryError(f"{where}: input {spec.name!r} has min {spec.min} > max {spec.max}")
     if spec.has_default and spec.type in WIDGET_TYPES:
@@ -248,10 +254,11 @@ class NodeResult:
 
 @dataclass(frozen=True)
 class Ref:
-    """Inside an ``Expand``: output ``output`` of the subgraph node ``node``."""
+    """Inside an ``Expand``: output ``output`` (a name, or an index) of the subgraph node ``node``, or of the
+    run's node ``node`` when the subgraph has no node of that id. A raw-link input receives one too."""
 
     node: str
-    output: str
+    output: str | int
 
 
 @dataclass(frozen=True)
@@ -262,21 +269,30 @@ class SubNode:
 
 @dataclass(frozen=True)
 class Expand:
-    """Replace this node by a subgraph at run time; ``outputs`` has one ``Ref`` per output.
+    """Replace this node by a subgraph at run time; ``outputs`` has one value per output: a ``Ref``, or the
+    value itself.
 
-    Inputs of subgraph nodes are constants (any value, e.g. an array this node received) or
-    ``Ref``s to other subgraph nodes.
+    Inputs of subgraph nodes are constants (any value, e.g. an array this node received) or ``Ref``s to
+    other subgraph nodes (or to nodes of the run outside it). Its output nodes run even when no output refers to
+    them. ``checked`` False takes constants unchecked and links untyped (ComfyUI's expansions).
     """
 
     nodes: Mapping[str, SubNode]
-    outputs: tuple[Ref, ...]
+    outputs: tuple[Any, ...]
     ui: Mapping[str, Any] | None = None
+    checked: bool = True
 
 
 class Node:
     """Base class of node definitions. One instance runs one node of one run."""
 
     schema: ClassVar[NodeSchema]
+    #: True: the node runs even when an input holds an ``ExecutionBlocker`` (it decides what is blocked)
+    handles_blockers: ClassVar[bool] = False
+    #: True: its values are in ComfyUI's form (``graph.comfy.boundary``); the executor converts where they cross
+    comfy_form: ClassVar[bool] = False
+    #: False: validation does not compare the types of linked inputs (the node's ``check_inputs`` does)
+    typed_links: ClassVar[bool] = True
 
     def run(self, *args: Any, **inputs: Any) -> tuple[Any, ...] | NodeResult | Expand:
         """Compute the outputs; receives every input (and requested context item) by name."""
@@ -297,6 +313,15 @@ class Node:
         means nothing extra.
         """
         return None
+
+    @classmethod
+    def accept(cls, spec: Input, value: Any) -> tuple[Any, str | None]:
+        """What the node receives for the typed-in ``value`` of input ``spec``, and why it is refused (None: it is
+        not). The default: widget inputs by ``accept_constant``; a socket takes no typed-in value but ``*``."""
+        if spec.type not in WIDGET_TYPES and spec.type != ANY:
+            return value, (f"({spec.type}) cannot hold a typed-in value; connect it to a node that gives "
+                           f"{spec.type}")
+        return accept_constant(spec, value)
 
     @classmethod
     def check_inputs(cls, constants: Mapping[str, Any], linked: Mapping[str, str]) -> str | None:

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .codecs import CodecRegistry
+from .comfy.blocking import ExecutionBlocker
 from .comfy.boundary import COMFY_LIST_CODEC, BoundaryRegistry, ComfyList
 from .errors import RegistryError
 from .node import Node, NodeSchema
@@ -38,6 +39,7 @@ class NodeRegistry:
         self.types = TypeRegistry()
         self.codecs = CodecRegistry()
         self.codecs.register(ComfyList, COMFY_LIST_CODEC, tuple, ComfyList)
+        self.codecs.register(ExecutionBlocker, "comfy.blocker", lambda blocker: blocker.message, ExecutionBlocker)
         #: conversions of values crossing into ComfyUI-style nodes, by socket type (see graph.comfy.boundary)
         self.boundary = BoundaryRegistry()
         self._classes: dict[str, type[Node]] = {}

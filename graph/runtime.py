@@ -38,12 +38,13 @@ def create_executor(root: str | os.PathLike[str] = ".", *, registry: NodeRegistr
                     input_dir: str | os.PathLike[str] | None = None,
                     cache_dir: str | os.PathLike[str] | None = None, disk_cache: bool = True,
                     memory_bytes: int | None = None, cluster: str | None = None,
-                    cluster_cpus: int | None = None) -> Executor:
+                    cluster_cpus: int | None = None, reuse: bool = True) -> Executor:
     """An executor over ``root/output``, ``root/input``, ``root/temp`` and the shared disk cache.
 
     ``cluster`` (``local``, ``auto`` or a Ray address, ``docs/cluster.md``): the run stays in this process, and
     what nodes do in parallel (video segments) runs as tasks on that cluster; ``cluster_cpus`` sizes a ``local``
-    one. Raises ``graph.cluster.ClusterUnavailable`` when it cannot be joined."""
+    one. ``reuse`` False runs every node every time (nothing is taken from the cache or kept in it). Raises
+    ``graph.cluster.ClusterUnavailable`` when it cannot be joined."""
     registry = registry or load_registry()
     base = Paths.under(root, cache_dir or default_cache_dir())
     paths = Paths(
@@ -55,8 +56,8 @@ def create_executor(root: str | os.PathLike[str] = ".", *, registry: NodeRegistr
     store = open_store(paths.cache if disk_cache else None, registry, memory_bytes)
     comfy_surface.configure(Path(root).absolute(), paths)  # what packs' folder_paths answers
     if cluster is None:
-        return Executor(registry, store, paths)
+        return Executor(registry, store, paths, reuse=reuse)
     from .cluster import RayMap, connect
 
     connect(cluster, cluster_cpus)
-    return Executor(registry, store, paths, RayMap())
+    return Executor(registry, store, paths, RayMap(), reuse=reuse)

@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .errors import ValidationError, WorkflowInvalid
-from .node import Input, Node, accept_constant
+from .node import Input, Node
 from .registry import NodeRegistry
-from .types import ANY, WIDGET_TYPES
+from .types import WIDGET_TYPES
 from .workflow import Link, Workflow
 
 
@@ -150,9 +150,9 @@ class _Checker:
         reported = len(self.errors)
         for name, link in links.items():
             spec = schema.input(name)
-            if spec is None:
+            if spec is None and not schema.open_inputs:
                 self.error(node_id, f"is linked but {schema.name} has no such input", name, kind="bad_link")
-            else:
+            elif spec is not None:
                 self.check_link(node_id, spec, link)
         constants: dict[str, Any] = {}
         given = self.workflow.nodes[node_id].inputs
@@ -160,14 +160,16 @@ class _Checker:
             if spec.name in links:
                 continue
             if spec.name in given:
-                self.check_value(node_id, spec, given[spec.name], constants)
+                self.check_value(node_id, node_class, spec, given[spec.name], constants)
             elif spec.has_default:
                 constants[spec.name] = spec.default
             elif not spec.optional and spec.name not in broken:
                 needs = "has no value" if spec.type in WIDGET_TYPES else f"({spec.type}) is not connected"
                 self.error(node_id, f"is required but {needs}", spec.name, kind="missing_input")
         for name in given:
-            if schema.input(name) is None:
+            if schema.input(name) is None and schema.open_inputs and name not in links:
+                constants[name] = given[name]  # an input the node's function takes as **kwargs
+            elif schema.input(name) is None:
                 self.warnings.append(ValidationError(f"is not an input of {schema.name}; ignored",
                                                      node_id, schema.name, name, kind="unknown_input"))
         if len(self.errors) == reported and not broken:
@@ -202,16 +204,13 @@ class _Checker:
             names = ", ".join(o.name for o in source_schema.outputs) or "none"
             self.error(node_id, f"is linked to output {link.output!r} of {source}, which has no such output "
                        f"(outputs: {names})", spec.name, kind="bad_link")
-        elif not checked.compatible:
+        elif not checked.compatible and self.node_class(node_id).typed_links:  # type: ignore[union-attr]
             self.error(node_id, f"expects {spec.type} but is linked to output {link.output!r} of {source}, "
                        f"which gives {checked.produced}", spec.name, kind="type_mismatch")
 
-    def check_value(self, node_id: str, spec: Input, value: Any, constants: dict[str, Any]) -> None:
-        if spec.type not in WIDGET_TYPES and spec.type != ANY:
-            self.error(node_id, f"({spec.type}) cannot hold a typed-in value; connect it to a node that "
-                       f"gives {spec.type}", spec.name, kind="bad_value")
-            return
-        accepted, problem = accept_constant(spec, value)
+    def check_value(self, node_id: str, node_class: type[Node], spec: Input, value: Any,
+                    constants: dict[str, Any]) -> None:
+        accepted, problem = node_class.accept(spec, value)
         if problem:
             self.error(node_id, problem, spec.name, kind="bad_value")
         else:

@@ -1,16 +1,23 @@
 """Worldgraph's built-in nodes: thin definitions that map inputs to library calls.
 
 ``register(registry)`` is the ``builtin`` entry point of the ``worldgraph.nodes`` group.
+
+A pack written for ComfyUI that runs ``import nodes`` gets this package (the name is ours); the names of
+ComfyUI's ``nodes`` module it then reads (``MAX_RESOLUTION``, ``NODE_CLASS_MAPPINGS``, ``SaveImage`` ...) come
+from ``nodes.comfy_core`` through ``__getattr__``.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from graph import IMAGE, NodeRegistry
+from graph.comfy.nodes import adapt
 from world.backends import register_backend
 from world.learned.backend import LearnedBackend
 from world.procedural import ProceduralBackend
 
-from . import audio, frames, image, learned, logic, math, primitives, video, world
+from . import audio, comfy_core, frames, image, learned, logic, math, primitives, video, world
 
 
 def register(registry: NodeRegistry) -> None:
@@ -21,3 +28,15 @@ def register(registry: NodeRegistry) -> None:
     registry.register_workflow_reader(image.embedded_workflow)
     registry.register_workflow_reader(video.embedded_workflow)
     registry.boundary.register(IMAGE, image.image_to_comfy, image.image_from_comfy)
+    for name in comfy_core.REGISTERED:
+        registry.register(adapt(name, comfy_core.NODE_CLASS_MAPPINGS[name], registry,
+                                comfy_core.NODE_DISPLAY_NAME_MAPPINGS.get(name), "builtin"), source="builtin")
+
+
+def __getattr__(name: str) -> Any:
+    """ComfyUI's ``nodes`` module names, for packs written for ComfyUI (PEP 562)."""
+    try:
+        return getattr(comfy_core, name)
+    except AttributeError:
+        raise AttributeError(f"module 'nodes' has no attribute {name!r} (neither Worldgraph's nodes nor the part "
+                             f"of ComfyUI's nodes module Worldgraph provides, docs/custom-nodes.md)") from None

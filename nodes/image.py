@@ -114,7 +114,8 @@ def image_to_comfy(frames: np.ndarray) -> Any:
 
 def image_from_comfy(value: Any) -> np.ndarray:
     """ComfyUI's IMAGE (a float tensor or array ``[B,H,W,C]`` or ``[H,W,C]`` in 0..1; C = 1, 3 or 4) as
-    ours: uint8 ``[B,H,W,3]`` (alpha dropped, grey repeated)."""
+    ours: uint8 ``[B,H,W,3]`` (alpha dropped, grey repeated), quantised as ComfyUI's SaveImage does (255 x value,
+    truncated), so a picture saved here has the bytes ComfyUI would write."""
     array = value.detach().float().cpu().numpy() if hasattr(value, "detach") else np.asarray(value, np.float32)
     if array.ndim == 3:
         array = array[None]
@@ -122,7 +123,7 @@ def image_from_comfy(value: Any) -> np.ndarray:
         raise TypeError(f"an IMAGE from a ComfyUI-style node must be [B,H,W,C] with C = 1, 3 or 4, got "
                         f"{list(array.shape)}")
     rgb = np.repeat(array, 3, axis=3) if array.shape[3] == 1 else array[..., :3]
-    return np.ascontiguousarray((np.clip(np.nan_to_num(rgb), 0.0, 1.0) * 255 + 0.5).astype(np.uint8))
+    return np.ascontiguousarray(np.clip(255.0 * np.nan_to_num(rgb), 0, 255).astype(np.uint8))
 
 
 NODES = (LoadImage, EmptyImage, SaveImage, PreviewImage)

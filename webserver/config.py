@@ -55,6 +55,8 @@ class Config:
     cluster_cpus: int | None = None
     #: jobs that may run at once on the cluster (one job actor each)
     cluster_jobs: int = 1
+    #: False (``--cache-none``): every node runs every time, nothing is kept between jobs
+    reuse_cache: bool = True
     #: the most nodes a queued prompt may have, and the seconds its check may take
     max_prompt_nodes: int = 10_000
     check_seconds: float = 10.0

@@ -100,9 +100,10 @@ async def errors(request: web.Request, handler: Handler) -> web.StreamResponse:
                                 status=500)
 
 
-def error(status: int, message: str, **extra: Any) -> web.HTTPException:
-    """The exception a handler raises to refuse a request: ``{"error": {"message": ..., **extra}}``."""
-    body = protocol.dumps({"error": {"message": message, **extra}})
+def error(status: int, message: str, comfy_shape: bool = False, **extra: Any) -> web.HTTPException:
+    """The exception a handler raises to refuse a request: ``{"error": {"message": ..., **extra}}``, or
+    ComfyUI's ``{"error": message}`` (``comfy_shape``, for the routes ComfyUI answers that way)."""
+    body = protocol.dumps({"error": message} if comfy_shape else {"error": {"message": message, **extra}})
     if status == 413:
         return web.HTTPRequestEntityTooLarge(MAX_BODY, MAX_BODY + 1, text=body, content_type="application/json")
     return _ERRORS[status](text=body, content_type="application/json")

@@ -26,12 +26,14 @@ class ExecutorRecipe:
     disk_root: Path | None
     disk_bytes: int | None = None
     packs: PackOptions | None = None
+    #: False: every node runs every time (``Executor.reuse``)
+    reuse: bool = True
 
     @classmethod
     def of(cls, executor: Executor, packs: PackOptions | None = None) -> ExecutorRecipe:
         disk = executor.store.disk
         return cls(executor.paths, executor.store.memory.budget_bytes, disk.root if disk else None,
-                   disk.budget_bytes if disk else None, packs)
+                   disk.budget_bytes if disk else None, packs, executor.reuse)
 
     def build(self, parallel: ParallelMap | None = None) -> Executor:
         registry = load_registry()
@@ -43,4 +45,5 @@ class ExecutorRecipe:
             log.warning("%s", unusable)
             disk = None
         comfy_surface.configure(self.paths.output.parent, self.paths)
-        return Executor(registry, ContentStore(MemoryTier(self.memory_bytes), disk), self.paths, parallel)
+        return Executor(registry, ContentStore(MemoryTier(self.memory_bytes), disk), self.paths, parallel,
+                        reuse=self.reuse)

@@ -21,7 +21,7 @@ from ..types import BOOLEAN, COMBO, FLOAT, INT, STRING
 #: Hidden inputs ComfyUI fills in, and the context item each one is made from (None: always None).
 HIDDEN_CONTEXT: dict[str, str | None] = {
     "UNIQUE_ID": "node_id", "PROMPT": "workflow", "EXTRA_PNGINFO": "workflow",
-    "DYNPROMPT": None, "AUTH_TOKEN_COMFY_ORG": None, "API_KEY_COMFY_ORG": None,
+    "DYNPROMPT": "run", "AUTH_TOKEN_COMFY_ORG": None, "API_KEY_COMFY_ORG": None,
 }
 _GROUPS = ("required", "optional", "hidden")
 _WIDGET_DEFAULTS: dict[str, Any] = {INT: 0, FLOAT: 0.0, STRING: "", BOOLEAN: False}
@@ -36,6 +36,8 @@ class ParsedInputs:
     inputs: tuple[Input, ...]
     #: hidden parameter name -> what ComfyUI passes there (``"UNIQUE_ID"``, ``"PROMPT"``...)
     hidden: dict[str, str]
+    #: ``optional`` is a dict-like that takes any name (a pack's ``FlexibleOptionalInputType``)
+    open: bool = False
 
 
 def parse_input_types(declared: Any) -> ParsedInputs:
@@ -48,13 +50,35 @@ def parse_input_types(declared: Any) -> ParsedInputs:
     inputs: list[Input] = []
     for group in ("required", "optional"):
         entries = declared.get(group) or {}
-        if not isinstance(entries, Mapping):
+        if not hasattr(entries, "items"):
             raise ComfyContractError(f"INPUT_TYPES()[{group!r}] must be a dict, not {type(entries).__name__}")
         inputs.extend(parse_entry(str(name), entry, optional=group == "optional") for name, entry in entries.items())
     hidden = declared.get("hidden") or {}
-    if not isinstance(hidden, Mapping) or not all(isinstance(kind, str) for kind in hidden.values()):
+    if not isinstance(hidden, Mapping):
         raise ComfyContractError("INPUT_TYPES()['hidden'] must map parameter names to kinds such as 'UNIQUE_ID'")
-    return ParsedInputs(tuple(inputs), {str(name): kind for name, kind in hidden.items()})
+    declared_names = {spec.name for spec in inputs}
+    for name, kind in hidden.items():  # a hidden entry written as an input is an optional input a prompt may set
+        if isinstance(kind, (tuple, list)) and str(name) not in declared_names:
+            inputs.append(parse_entry(str(name), kind, optional=True))
+    optional = declared.get("optional")
+    flexible = optional is not None and type(optional) is not dict and _takes_any_name(optional)
+    return ParsedInputs(tuple(_first_of_each(inputs)),
+                        {str(name): str(kind) for name, kind in hidden.items() if isinstance(kind, str)}, flexible)
+
+
+def _takes_any_name(entries: Any) -> bool:
+    try:
+        return "\x00 any name \x00" in entries
+    except Exception:  # a pack's own container: only what it lists
+        return False
+
+
+def _first_of_each(inputs: list[Input]) -> list[Input]:
+    """One input per name: an input declared both required and optional is required (ComfyUI reads it so)."""
+    seen: dict[str, Input] = {}
+    for spec in inputs:
+        seen.setdefault(spec.name, spec)
+    return list(seen.values())
 
 
 def parse_entry(name: str, entry: Any, optional: bool = False) -> Input:
@@ -76,8 +100,6 @@ def parse_entry(name: str, entry: Any, optional: bool = False) -> Input:
         type_name, choices = COMBO, tuple(listed)
     else:
         type_name = type_name_of(head, where)
-    if type_name == COMBO and not choices:
-        raise ComfyContractError(f"{where} offers no choices")
     low, high = _bound(options, "min", where), _bound(options, "max", where)
     force_input = bool(options.get("forceInput") or options.get("defaultInput"))
     default = options.get("default", MISSING)
@@ -89,6 +111,7 @@ def parse_entry(name: str, entry: Any, optional: bool = False) -> Input:
         multiline=bool(options.get("multiline")), optional=optional, lazy=bool(options.get("lazy")),
         tooltip=str(options.get("tooltip") or ""), display=display if isinstance(display, str) else None,
         randomize=bool(options.get("control_after_generate")), force_input=force_input,
+        raw_link=bool(options.get("rawLink")),
     )
 
 

@@ -16,6 +16,8 @@ list. Values of types with a boundary converter (``IMAGE``) are converted on the
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import inspect
 import math
 import uuid
@@ -23,14 +25,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from ..node import Node, NodeResult, NodeSchema, Output
+from ..events import Interrupt
+from ..executor import RunView
+from ..node import CONTEXT_ITEMS, Expand, Input, Node, NodeResult, NodeSchema, Output, Ref, SubNode, accept_constant
 from ..paths import Paths
 from ..registry import NodeRegistry
-from ..types import COMBO, split_types
+from ..types import BOOLEAN, COMBO, FLOAT, INT, STRING, WIDGET_TYPES, split_types
 from ..workflow import Workflow
-from .boundary import BoundaryRegistry, ComfyList
+from .blocking import ExecutionBlocker, first_blocker
+from .boundary import ComfyList, merge_ui, per_item
+from .dynprompt import DynamicPrompt
 from .inputs import HIDDEN_CONTEXT, ComfyContractError, parse_input_types, type_name_of
-from .prompt import to_api_prompt
+from .prompt import comfy_workflow, to_api_prompt
+from .running import RunningNode, running
 
 @dataclass(frozen=True)
 class Contract:
@@ -43,13 +50,16 @@ class Contract:
     hidden: dict[str, str]
     input_is_list: bool
     output_is_list: tuple[bool, ...]
-    boundary: BoundaryRegistry
     registry: NodeRegistry
+    #: the function takes ``**kwargs``: inputs the class does not declare reach it too
+    open_inputs: bool
+    #: the inputs ``VALIDATE_INPUTS`` judges (every input when it takes ``**kwargs``): no range or choice checks
+    validated: frozenset[str]
 
     def arguments(self, values: Mapping[str, Any]) -> dict[str, list[Any]]:
-        """Every input as a list of items in ComfyUI's form, hidden inputs included."""
-        listed = {name: [self.boundary.to_comfy(self.input_types[name], item) for item in _items(value)]
-                  for name, value in values.items() if name in self.input_types}
+        """Every input as a list of items, hidden inputs included (values arrive in ComfyUI's form)."""
+        listed = {name: _items(value) for name, value in values.items()
+                  if name in self.input_types or (self.open_inputs and name not in CONTEXT_ITEMS)}
         for name, kind in self.hidden.items():
             listed[name] = [self.hidden_value(kind, values)]
         return listed
@@ -57,42 +67,55 @@ class Contract:
     def hidden_value(self, kind: str, values: Mapping[str, Any]) -> Any:
         if kind == "UNIQUE_ID":
             return values.get("node_id")
+        if kind == "DYNPROMPT":
+            run = values.get("run")
+            return DynamicPrompt(run) if isinstance(run, RunView) else None
         workflow = values.get("workflow")
         if not isinstance(workflow, Workflow):
             return None
         if kind == "PROMPT":
             return to_api_prompt(workflow.to_dict(), self.registry)
         if kind == "EXTRA_PNGINFO":
-            return {"workflow": workflow.to_dict()}
+            return {"workflow": comfy_workflow(workflow.to_dict())}
         return None
 
     def calls(self, arguments: dict[str, list[Any]]) -> list[dict[str, Any]]:
         """The keyword arguments of each call: one call with lists, or one per item."""
-        if self.input_is_list:
-            return [arguments]
-        count = max((len(items) for items in arguments.values()), default=1)
-        return [{name: items[min(i, len(items) - 1)] if items else None for name, items in arguments.items()}
-                for i in range(max(count, 1))]
+        return [arguments] if self.input_is_list else per_item(arguments)
 
-    def run(self, instance: Any, values: Mapping[str, Any]) -> NodeResult:
+    def run(self, instance: Any, values: Mapping[str, Any]) -> NodeResult | Expand:
         function = getattr(instance, self.function)
-        results, uis = [], []
-        for kwargs in self.calls(self.arguments(values)):
-            outputs, ui = _split_result(function(**kwargs), len(self.output_types))
+        node = _running_node(values)
+        results: list[tuple[Any, ...]] = []
+        uis: list[Mapping[str, Any]] = []
+        expanded: dict[str, SubNode] = {}
+        for index, kwargs in enumerate(self.calls(self.arguments(values))):
+            blocker = first_blocker(kwargs.values())
+            if blocker is not None:
+                results.append((ExecutionBlocker(None),) * len(self.output_types))
+                continue
+            returned = call_in_node(node, index, functools.partial(function, **kwargs))
+            outputs, ui, graph = _split_result(returned, len(self.output_types))
+            if graph is not None:
+                expanded.update(expansion_nodes(graph))
+                outputs = tuple(_ref_of(value) for value in outputs)
             results.append(outputs)
             if ui:
                 uis.append(ui)
-        return NodeResult(self.merge(results), _merge_ui(uis))
+        merged = self.merge(results)
+        if expanded:
+            return Expand(expanded, merged, merge_ui(uis), checked=False)
+        return NodeResult(merged, merge_ui(uis))
 
     def merge(self, results: list[tuple[Any, ...]]) -> tuple[Any, ...]:
         """Per output: a plain value for one call, a ``ComfyList`` for lists and several calls."""
         merged = []
-        for index, type_name in enumerate(self.output_types):
-            converted = [self.boundary.from_comfy(type_name, result[index]) for result in results]
+        for index in range(len(self.output_types)):
+            values = [result[index] for result in results]
             if self.output_is_list[index]:
-                merged.append(ComfyList(item for value in converted for item in _items(value, always=True)))
+                merged.append(ComfyList(item for value in values for item in _items(value, always=True)))
             else:
-                merged.append(converted[0] if len(converted) == 1 else ComfyList(converted))
+                merged.append(values[0] if len(values) == 1 else ComfyList(values))
         return tuple(merged)
 
 
@@ -100,11 +123,13 @@ class ComfyNode(Node):
     """Base of the generated wrappers; ``contract`` says what the wrapped class declared."""
 
     contract: ClassVar[Contract]
+    handles_blockers = True
+    comfy_form = True
 
     def __init__(self) -> None:
         self.wrapped = self.contract.comfy_class()
 
-    def run(self, *args: Any, **values: Any) -> NodeResult:
+    def run(self, *args: Any, **values: Any) -> NodeResult | Expand:
         return self.contract.run(self.wrapped, values)
 
     def needed_lazy(self, *args: Any, **values: Any) -> list[str]:
@@ -112,16 +137,34 @@ class ComfyNode(Node):
         if check is None:
             return list(super().needed_lazy(**values))
         wanted: list[str] = []
-        for kwargs in self.contract.calls(self.contract.arguments(values)):
-            wanted.extend(name for name in check(**kwargs) or () if name not in wanted)
+        node = _running_node(values)
+        for index, kwargs in enumerate(self.contract.calls(self.contract.arguments(values))):
+            asked = call_in_node(node, index, functools.partial(check, **_accepted(check, kwargs)))
+            wanted.extend(name for name in asked or () if name not in wanted)
         return wanted
+
+    @classmethod
+    def accept(cls, spec: Input, value: Any) -> tuple[Any, str | None]:
+        """ComfyUI's rules: a typed-in value of a widget type is converted to it (``int()``, ``float()`` ...), of
+        any other type taken as it is; ranges and choices are checked unless ``VALIDATE_INPUTS`` takes the input
+        (by name or ``**kwargs``): then it is the judge."""
+        converter = _LITERAL_TYPES.get(spec.type)
+        if converter is not None:
+            try:
+                value = converter(value)
+            except (TypeError, ValueError, OverflowError):
+                return value, f"= {value!r:.60} cannot be read as {spec.type}"
+        if spec.name in cls.contract.validated or spec.type not in WIDGET_TYPES:
+            return value, None
+        return accept_constant(spec, value)
 
     @classmethod
     def fingerprint(cls, paths: Paths, **constants: Any) -> Any:
         is_changed = getattr(cls.contract.comfy_class, "IS_CHANGED", None)
         if is_changed is None:
             return None
-        changed = is_changed(**_accepted(is_changed, constants))
+        linked = {name: None for name in cls.contract.input_types if name not in constants}  # not known yet
+        changed = settle(is_changed(**_accepted(is_changed, {**linked, **constants})))
         if isinstance(changed, float) and math.isnan(changed):
             return uuid.uuid4().hex  # ComfyUI's "always changed"
         return changed
@@ -134,7 +177,7 @@ class ComfyNode(Node):
         kwargs = _accepted(validate, {**{name: None for name in linked}, **constants})  # linked: not known yet
         if "input_types" in inspect.signature(validate).parameters:
             kwargs["input_types"] = dict(linked)
-        verdict = validate(**kwargs)
+        verdict = settle(validate(**kwargs))
         return None if verdict is True else f"custom validation failed: {verdict}"
 
 
@@ -154,16 +197,18 @@ def adapt(name: str, comfy_class: Any, registry: NodeRegistry, display_name: str
     except Exception as error:
         raise ComfyContractError(f"INPUT_TYPES() failed: {type(error).__name__}: {error}") from error
     parsed = parse_input_types(declared)
-    unknown_hidden = sorted(set(parsed.hidden.values()) - HIDDEN_CONTEXT.keys())
-    if unknown_hidden:
-        raise ComfyContractError(f"hidden input kind(s) {unknown_hidden} unknown; known: {sorted(HIDDEN_CONTEXT)}")
+    function_object = getattr(comfy_class, function)
+    open_inputs = parsed.open or _takes_kwargs(function_object)
+    declared_names = {spec.name for spec in parsed.inputs}
+    context = {item for kind in parsed.hidden.values() if (item := HIDDEN_CONTEXT.get(kind))}
+    context |= {item for item in ("node_id", "progress", "interrupt") if item not in declared_names}
     outputs = _outputs(comfy_class)
-    context = sorted({item for kind in parsed.hidden.values() if (item := HIDDEN_CONTEXT[kind])})
     schema = NodeSchema(
         name=name, inputs=parsed.inputs, outputs=outputs, display_name=display_name or name,
         category=str(getattr(comfy_class, "CATEGORY", "") or "custom"),
         description=str(getattr(comfy_class, "DESCRIPTION", "") or ""),
-        output_node=bool(getattr(comfy_class, "OUTPUT_NODE", False)), context=tuple(context),
+        output_node=bool(getattr(comfy_class, "OUTPUT_NODE", False)), context=tuple(sorted(context)),
+        open_inputs=open_inputs,
     )
     schema.check()
     for type_name in {spec.type for spec in schema.inputs} | {out.type for out in schema.outputs}:
@@ -173,10 +218,11 @@ def adapt(name: str, comfy_class: Any, registry: NodeRegistry, display_name: str
     contract = Contract(
         comfy_class, function, {spec.name: spec.type for spec in schema.inputs},
         tuple(out.type for out in outputs), parsed.hidden, bool(getattr(comfy_class, "INPUT_IS_LIST", False)),
-        tuple(out.is_list for out in outputs), registry.boundary, registry,
+        tuple(out.is_list for out in outputs), registry, open_inputs, _validated(comfy_class, schema),
     )
     namespace = {"schema": schema, "contract": contract, "__module__": comfy_class.__module__,
-                 "__doc__": comfy_class.__doc__}
+                 "__doc__": comfy_class.__doc__, "typed_links": "input_types" not in _parameters(
+                     getattr(comfy_class, "VALIDATE_INPUTS", None))}
     return type(comfy_class.__name__, (ComfyNode,), namespace)
 
 
@@ -212,30 +258,48 @@ def _items(value: Any, always: bool = False) -> list[Any]:
     return [value]
 
 
-def _split_result(returned: Any, expected: int) -> tuple[tuple[Any, ...], Mapping[str, Any] | None]:
-    """A call's result, ``(outputs...)`` or ``{"ui": ..., "result": (...)}``, as (outputs, ui)."""
-    ui = None
+def _split_result(returned: Any, expected: int) -> tuple[tuple[Any, ...], Mapping[str, Any] | None, Any]:
+    """A call's result, ``(outputs...)`` or ``{"ui": ..., "result": (...), "expand": graph}``, as (outputs, ui,
+    graph or None). An output node may return only ``{"ui": ...}``; a blocker stands for every output."""
+    ui = graph = None
+    if isinstance(returned, ExecutionBlocker):
+        return (returned,) * expected, None, None
     if isinstance(returned, Mapping):
-        if "expand" in returned:
-            raise ComfyContractError("results with 'expand' (ComfyUI node expansion) are not supported")
-        ui = returned.get("ui")
-        returned = returned.get("result", ())
+        ui, graph = returned.get("ui"), returned.get("expand")
+        returned = returned.get("result", (None,) * expected if "result" not in returned else ())
     if not isinstance(returned, (tuple, list)):
         raise TypeError(f"returned {type(returned).__name__}; expected a tuple of {expected} output(s)")
     if len(returned) != expected:
         raise TypeError(f"returned {len(returned)} output(s); RETURN_TYPES declares {expected}")
-    return tuple(returned), ui
+    return tuple(returned), ui, graph
 
 
-def _merge_ui(uis: list[Mapping[str, Any]]) -> dict[str, Any] | None:
-    """ComfyUI's merge of the UI payloads of several calls: lists under each key concatenated."""
-    if not uis:
-        return None
-    merged: dict[str, Any] = {}
-    for ui in uis:
-        for key, value in ui.items():
-            merged.setdefault(key, []).extend(value if isinstance(value, (list, tuple)) else [value])
-    return merged
+#: ComfyUI converts typed-in values of these types before validating them
+_LITERAL_TYPES: dict[str, Callable[[Any], Any]] = {INT: int, FLOAT: float, STRING: str, BOOLEAN: bool}
+
+
+def _parameters(function: Callable[..., Any] | None) -> dict[str, inspect.Parameter]:
+    if function is None:
+        return {}
+    try:
+        return dict(inspect.signature(function).parameters)
+    except (TypeError, ValueError):
+        return {}
+
+
+def _validated(comfy_class: type, schema: NodeSchema) -> frozenset[str]:
+    parameters = _parameters(getattr(comfy_class, "VALIDATE_INPUTS", None))
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return frozenset(spec.name for spec in schema.inputs)
+    return frozenset(parameters)
+
+
+def _takes_kwargs(function: Callable[..., Any]) -> bool:
+    try:
+        parameters = inspect.signature(function).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
 def _accepted(function: Callable[..., Any], values: Mapping[str, Any]) -> dict[str, Any]:
@@ -245,3 +309,50 @@ def _accepted(function: Callable[..., Any], values: Mapping[str, Any]) -> dict[s
         return dict(values)
     return {name: value for name, value in values.items() if name in parameters}
 
+
+
+def _running_node(values: Mapping[str, Any]) -> RunningNode | None:
+    """The running node for ComfyUI's module-level helpers, from the context items the executor passed."""
+    progress, interrupt = values.get("progress"), values.get("interrupt")
+    if not callable(progress) or not isinstance(interrupt, Interrupt):
+        return None
+    return RunningNode(str(values.get("node_id")), progress, interrupt)
+
+
+def call_in_node(node: RunningNode | None, call_index: int, work: Callable[[], Any]) -> Any:
+    """``work()`` with ``node`` current for ComfyUI's helpers; an awaitable result is awaited."""
+    with running(node, call_index):
+        return settle(work(), node, call_index)
+
+
+def settle(result: Any, node: RunningNode | None = None, call_index: int = 0) -> Any:
+    """``result``, awaited when it is awaitable (``async def`` node functions, checks and validators)."""
+    if not inspect.isawaitable(result):
+        return result
+
+    async def awaited() -> Any:
+        with running(node, call_index):
+            return await result
+
+    return asyncio.run(awaited())
+
+
+def expansion_nodes(graph: Any) -> dict[str, SubNode]:
+    """ComfyUI's ``expand`` graph (``{id: {"class_type", "inputs"}}``, links ``[id, index]``) as subgraph nodes."""
+    if not isinstance(graph, Mapping):
+        raise TypeError(f"'expand' must be a graph {{id: {{'class_type', 'inputs'}}}}, not {type(graph).__name__}")
+    nodes = {}
+    for node_id, info in graph.items():
+        if not isinstance(info, Mapping) or not isinstance(info.get("class_type"), str):
+            raise TypeError(f"expanded node {node_id!r} needs a 'class_type'")
+        inputs = info.get("inputs") or {}
+        nodes[str(node_id)] = SubNode(info["class_type"], {name: _ref_of(value) for name, value in inputs.items()})
+    return nodes
+
+
+def _ref_of(value: Any) -> Any:
+    """A ComfyUI link ``[id, index]`` as a ``Ref``; anything else as it is."""
+    if (isinstance(value, list) and len(value) == 2 and isinstance(value[0], str)
+            and isinstance(value[1], (int, float)) and not isinstance(value[1], bool) and float(value[1]).is_integer()):
+        return Ref(value[0], int(value[1]))
+    return value

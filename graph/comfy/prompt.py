@@ -23,8 +23,10 @@ def is_api_prompt(data: Mapping[str, Any]) -> bool:
 
 
 def _is_link(value: Any) -> bool:
+    """``[node_id, output_index]``; the index may be written as an integral float (``["1", 0.0]``)."""
     return (isinstance(value, list) and len(value) == 2 and isinstance(value[0], (str, int))
-            and not isinstance(value[0], bool) and isinstance(value[1], int) and not isinstance(value[1], bool))
+            and not isinstance(value[0], bool) and isinstance(value[1], (int, float))
+            and not isinstance(value[1], bool) and float(value[1]).is_integer())
 
 
 def from_api_prompt(data: Mapping[str, Any], registry: NodeRegistry | None, source: str = "") -> dict[str, Any]:
@@ -45,7 +47,7 @@ def from_api_prompt(data: Mapping[str, Any], registry: NodeRegistry | None, sour
     for node_id, entry in data.items():
         for name, value in entry.get("inputs", {}).items():
             if _is_link(value):
-                source_id, index = str(value[0]), value[1]
+                source_id, index = str(value[0]), int(value[1])
                 output = _output_name(data.get(source_id), index, registry, source)
                 links.append({"from": [source_id, output], "to": [str(node_id), name]})
     return {"nodes": nodes, "links": links}
@@ -77,3 +79,25 @@ def to_api_prompt(document: Mapping[str, Any], registry: NodeRegistry) -> dict[s
         index = registry.get(source["class"]).schema.output_index(output)
         prompt[target]["inputs"][input_name] = [source_id, index]
     return prompt
+
+
+def comfy_workflow(document: Mapping[str, Any]) -> dict[str, Any]:
+    """A workflow document in the shape of ComfyUI's editor workflow, as packs read it from ``EXTRA_PNGINFO``:
+    ``{"nodes": [{"id", "type", "inputs", "widgets_values", ...}], "links": [[id, from, slot, to, input, type]]}``.
+    Slots are input names here (the document keeps no positions for them)."""
+    nodes = document["nodes"]
+    linked: dict[str, list[dict[str, Any]]] = {node_id: [] for node_id in nodes}
+    links = []
+    for number, link in enumerate(document["links"], start=1):
+        (source, output), (target, input_name) = link["from"], link["to"]
+        links.append([number, source, output, target, input_name, "*"])
+        if target in linked:
+            linked[target].append({"name": input_name, "link": number})
+    placed = (document.get("layout") or {}).get("nodes") or {}
+    return {
+        "nodes": [{"id": node_id, "type": node["class"], "title": node.get("title") or node["class"], "mode": 0,
+                   "inputs": linked[node_id], "widgets_values": list(node["inputs"].values()),
+                   "pos": (placed.get(node_id) or {}).get("pos", [0, 0])}
+                  for node_id, node in nodes.items()],
+        "links": links, "groups": [], "extra": {}, "version": 0.4,
+    }

@@ -1,11 +1,12 @@
 """IMAGE values crossing into a ComfyUI-style node and back: the built-in nodes' boundary converter
-(uint8 frames to float tensors) applied by graph/comfy/nodes.py to the comfy_contract test pack."""
+(uint8 frames to float tensors) applied by the executor where the comfy_contract test pack meets our nodes;
+between two ComfyUI-style nodes an IMAGE stays a float tensor."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import numpy as np
+import torch
 
 import graph
 from graph import Workflow
@@ -27,7 +28,9 @@ def test_images_cross_as_float_tensors_and_come_back_as_uint8(registry: graph.No
 
     result = executor.run(workflow)
 
-    inverted = result.output("2", "inverted")
-    assert isinstance(inverted, np.ndarray) and inverted.dtype == np.uint8 and inverted.shape == (1, 2, 4, 3)
-    assert inverted[0, 0, 0].tolist() == [0, 245, 127]
-    assert result.ui["3"]["text"] == ["Tensor [1, 2, 4, 3] mean=0.486"]
+    inverted = result.output("2", "inverted")  # the ComfyUI node's own value: a float tensor, not 8 bits
+    assert isinstance(inverted, torch.Tensor) and inverted.dtype == torch.float32 and inverted.shape == (1, 2, 4, 3)
+    assert torch.equal(inverted[0, 0, 0], 1 - torch.tensor([255, 10, 128]) / 255.0)
+    assert result.ui["3"]["text"] == ["Tensor [1, 2, 4, 3] mean=0.486"]  # took the tensor as it was
+    shown = result.ui["4"]["text"][0]  # PreviewValue, one of ours, got uint8 frames quantised as ComfyUI saves them
+    assert "uint8" in shown and "[1, 2, 4, 3]" in shown, shown

@@ -471,8 +471,8 @@ def test_expanded_nodes_are_cached_under_stable_keys(registry: NodeRegistry, pat
 
 @pytest.mark.parametrize("mode, message", [
     ("unknown_class", "unknown node class 'NoSuchNode'"),
-    ("unknown_ref_node", "unknown node 'zzz'"),
-    ("unknown_output", "unknown node output a.nope"),
+    ("unknown_ref_node", "node 'zzz', which is neither in the subgraph nor in this run"),
+    ("unknown_output", "unknown output 'nope' of node"),
     ("bad_constant", "must be an integer"),
     ("output_count", "expansion gives 2 outputs"),
 ])

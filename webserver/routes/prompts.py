@@ -84,7 +84,7 @@ async def post_interrupt(request: web.Request) -> web.Response:
     return web.json_response({"interrupted": current.id, "stopped": stopped})
 
 
-def _count(request: web.Request, name: str, default: int | None) -> int | None:
+def _count(request: web.Request, name: str, default: int | None, comfy_shape: bool = False) -> int | None:
     """The query's non-negative integer ``name`` (``default`` when absent)."""
     text = request.query.get(name)
     if text is None:
@@ -92,14 +92,16 @@ def _count(request: web.Request, name: str, default: int | None) -> int | None:
     try:
         value = int(text)
     except ValueError:
-        raise error(400, f"{name} must be an integer") from None
+        raise error(400, f"{name} must be an integer", comfy_shape) from None
     if value < 0:
-        raise error(400, f"{name} must be >= 0, not {value}")
+        raise error(400, f"{name} must be >= 0, not {value}", comfy_shape)
     return value
 
 
 async def get_history(request: web.Request) -> web.Response:
-    limit, offset = _count(request, "max_items", None) or None, _count(request, "offset", 0) or 0
+    """ComfyUI's route, refusing bad numbers in ComfyUI's shape (``{"error": "max_items must be an integer"}``)."""
+    limit = _count(request, "max_items", None, comfy_shape=True) or None
+    offset = _count(request, "offset", 0, comfy_shape=True) or 0
     history = await asyncio.to_thread(request.app[JOBS].history, limit, offset)
     return protocol.respond({job.id: protocol.history_entry(job) for job in history})
 
