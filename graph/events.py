@@ -49,6 +49,8 @@ class RunStarted:
     run_id: str
     targets: tuple[str, ...]
     planned: int
+    #: the planned nodes whose results are in the cache as the run starts (those it needs are taken from there)
+    cached: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class NodeCached:
     run_id: str
     node_id: str
     class_type: str
+    #: the UI payload the node had when it ran (files it wrote, text), shown again
+    ui: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)

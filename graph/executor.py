@@ -8,27 +8,30 @@ node may return an ``Expand``: its subgraph joins the run and its outputs become
 
 from __future__ import annotations
 
+import inspect
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .comfy.blocking import first_blocker
+from .comfy.blocking import ExecutionBlocker
+from .concurrent import AsyncWork
 from .comfy.boundary import ComfyList, items_of, merge_ui, per_item
 from .errors import Interrupted, NodeExecutionError, WorkflowError
 from .events import (Event, EventSink, Interrupt, NodeCached, NodeDone, NodeFailed, NodeProgress,
                      NodeStarted, RunDone, RunInterrupted, RunResult, RunStarted)
 from .keys import node_keys, subgraph_keys
-from .node import Expand, Node, NodeResult, Ref, SubNode, accept_constant
+from .node import Expand, Input, Node, NodeResult, Ref, SubNode, accept_constant
 from .outputs import OutputFiles
 from .parallel import ParallelMap
 from .paths import FOLDER_KINDS, PathOutsideFolder, Paths
 from .registry import NodeRegistry
 from .store import ContentStore
+from .types import ANY
 from .validation import Plan, PlannedNode, plan, topological_order
 from .workflow import Link, Workflow
 
@@ -81,21 +84,30 @@ class _Run:
         self.expansions: dict[str, tuple[tuple[Any, ...], tuple[str, ...]]] = {}
         self.expansion_ui: dict[str, Mapping[str, Any] | None] = {}
         self.current: str | None = None
+        self.awaiting = AsyncWork(self.send)
+        #: when each node whose ``run`` is being awaited started
+        self.started: dict[str, float] = {}
 
-    def emit(self, event: Event) -> None:
+    def send(self, event: Event) -> None:
         if self.on_event is not None:
             self.on_event(event)
 
+    def emit(self, event: Event) -> None:
+        self.awaiting.emit(event)
+
     def execute(self) -> RunResult:
         started = time.perf_counter()
-        self.emit(RunStarted(self.result.run_id, tuple(self.targets), len(self.nodes)))
+        self.emit(RunStarted(self.result.run_id, tuple(self.targets), len(self.nodes), self.in_cache()))
         try:
             self.evaluate(self.targets)
         except Interrupted as interrupted:
+            self.awaiting.close()
             interrupted.executed = list(self.result.executed)
             interrupted.node_id = interrupted.node_id or self.current
             self.emit(RunInterrupted(self.result.run_id, interrupted.node_id, tuple(self.result.executed)))
             raise
+        finally:
+            self.awaiting.close()
         self.result.seconds = time.perf_counter() - started
         self.result.output_names = {
             node_id: tuple(out.name for out in self.nodes[node_id].node_class.schema.outputs)
@@ -105,11 +117,23 @@ class _Run:
         return self.result
 
     def evaluate(self, targets: Sequence[str]) -> None:
+        """Depth first from ``targets``. A node whose missing inputs are all being awaited (or waiting aside) waits
+        aside until the rest of the stack is done; only then does the run wait for awaited nodes."""
         values = self.result.values
+        awaited = self.awaiting.futures
         stack = list(reversed(targets))
-        while stack:
+        aside: list[str] = []
+        while stack or aside or awaited:
+            if not stack:
+                if awaited:
+                    for node_id, future in self.awaiting.wait_any(self.interrupt.check):
+                        self.finish_awaited(node_id, future)
+                stack.extend(reversed(aside))
+                aside.clear()
+                continue
+            self.awaiting.flush()
             node_id = stack[-1]
-            if node_id in values:
+            if node_id in values or node_id in awaited:
                 stack.pop()
                 continue
             self.interrupt.check(node_id)
@@ -117,20 +141,30 @@ class _Run:
                 outputs, also = self.expansions[node_id]
                 pending = [ref.node for ref in _refs(outputs) if ref.node not in values]
                 pending += [sub_id for sub_id in also if sub_id not in values]
-                if pending:
-                    stack.extend(pending)
-                else:
+                if not pending:
                     self.finish_expansion(node_id)
-                continue
-            if node_id not in self.looked_up:
-                self.looked_up.add(node_id)
-                if self.load_cached(node_id):
+            else:
+                if node_id not in self.looked_up:
+                    self.looked_up.add(node_id)
+                    if self.load_cached(node_id):
+                        continue
+                pending = self.pending_inputs(node_id)
+                if not pending:
+                    self.run_node(node_id)
                     continue
-            pending = self.pending_inputs(node_id)
-            if pending:
-                stack.extend(pending)
-                continue
-            self.run_node(node_id)
+            ready = [source for source in pending if source not in awaited and source not in aside]
+            if ready:
+                stack.extend(ready)
+            elif pending:
+                aside.append(stack.pop())
+
+    def in_cache(self) -> tuple[str, ...]:
+        """The planned nodes whose results the cache holds now (announced as the run starts, as ComfyUI does)."""
+        if not self.executor.reuse:
+            return ()
+        store = self.executor.store
+        return tuple(node_id for node_id, node in self.nodes.items()
+                     if node.node_class.schema.cacheable and store.contains(self.keys[node_id]))
 
     def load_cached(self, node_id: str) -> bool:
         node = self.nodes[node_id]
@@ -143,7 +177,7 @@ class _Run:
         _freeze(outputs)
         self.record_ui(node_id, entry.get("ui"))
         self.result.cached.append(node_id)
-        self.emit(NodeCached(self.result.run_id, node_id, node.class_type))
+        self.emit(NodeCached(self.result.run_id, node_id, node.class_type, entry.get("ui")))
         return True
 
     def pending_inputs(self, node_id: str) -> list[str]:
@@ -248,17 +282,30 @@ class _Run:
         node = self.nodes[node_id]
         schema = node.node_class.schema
         started = time.perf_counter()
-        blocker = None if node.node_class.handles_blockers else first_blocker(self.inputs(node_id).values())
+        inputs = self.inputs(node_id)
+        blocker = None if node.node_class.handles_blockers else _blocker(inputs.values())
         if blocker is not None:  # blocked: it does not run, and its outputs block what they reach
-            self.complete(node_id, (blocker,) * len(schema.outputs), None, 0.0, store=False)
+            self.result.values[node_id] = (blocker,) * len(schema.outputs)
             return
         self.emit(NodeStarted(self.result.run_id, node_id, node.class_type))
-        inputs = self.inputs(node_id)
         if not node.node_class.comfy_form and any(isinstance(value, ComfyList) for value in inputs.values()):
             outputs, ui = self.call(node_id, lambda: self.run_per_item(node_id, inputs))
             self.complete(node_id, outputs, ui, time.perf_counter() - started)
             return
         returned = self.call(node_id, lambda: self.instance(node_id).run(**inputs, **self.context(node_id)))
+        if inspect.isawaitable(returned):
+            self.started[node_id] = started
+            self.awaiting.start(node_id, returned)
+            return
+        self.finish_run(node_id, returned, started)
+
+    def finish_awaited(self, node_id: str, future: Any) -> None:
+        """An awaited ``run`` is done: its result, or its exception as the node's failure."""
+        returned = self.call(node_id, future.result)
+        self.finish_run(node_id, returned, self.started.pop(node_id))
+
+    def finish_run(self, node_id: str, returned: Any, started: float) -> None:
+        schema = self.nodes[node_id].node_class.schema
         if isinstance(returned, Expand):
             self.call(node_id, lambda: self.expand(node_id, returned))
             return
@@ -270,26 +317,31 @@ class _Run:
         """One of our nodes given ComfyUI lists runs once per item, as ComfyUI runs its nodes: each output a
         ``ComfyList`` of the calls' values, the UI payloads merged."""
         schema = self.nodes[node_id].node_class.schema
-        results, uis = [], []
+        results: list[tuple[Any, ...]] = []
+        uis: list[Mapping[str, Any]] = []
         context = self.context(node_id)  # one for every call: its output files are numbered on
         for values in per_item({name: items_of(value) for name, value in inputs.items()}):
+            blocker = _blocker(values.values())
+            if blocker is not None:  # this item is blocked: no call, no files, its outputs block too
+                results.append((blocker,) * len(schema.outputs))
+                continue
             returned = self.instance(node_id).run(**values, **context)
-            if isinstance(returned, Expand):
-                raise WorkflowError(f"{schema.name} expands into a subgraph, which it cannot do once per list item")
+            if isinstance(returned, Expand) or inspect.isawaitable(returned):
+                raise WorkflowError(f"{schema.name} expands or is awaited, which it cannot do once per list item")
             outputs, ui = (returned.outputs, returned.ui) if isinstance(returned, NodeResult) else (returned, None)
             _check_outputs(schema.name, outputs, len(schema.outputs))
-            results.append(outputs)
+            results.append(tuple(outputs))
             if ui:
                 uis.append(ui)
         merged = tuple(ComfyList(result[index] for result in results) for index in range(len(schema.outputs)))
         return merged, merge_ui(uis)
 
     def complete(self, node_id: str, outputs: tuple[Any, ...], ui: Mapping[str, Any] | None,
-                 seconds: float, store: bool = True) -> None:
+                 seconds: float) -> None:
         node = self.nodes[node_id]
         _freeze(outputs)
         schema = node.node_class.schema
-        if schema.cacheable and store and self.executor.reuse:
+        if schema.cacheable and self.executor.reuse:
             # An output node's result (the files it wrote) is persisted even without arrays, so a
             # re-run after a restart does not write the same files again.
             self.executor.store.put(self.keys[node_id], {"outputs": outputs, "ui": dict(ui) if ui else None},
@@ -354,7 +406,9 @@ class _Run:
         where = f"subgraph node {local!r} ({sub.class_type})"
         constants: dict[str, Any] = {}
         links: dict[str, Link] = {}
-        for spec in node_class.schema.inputs:
+        schema = node_class.schema
+        undeclared = [Input(name, ANY, optional=True) for name in sub.inputs if schema.input(name) is None]
+        for spec in (*schema.inputs, *(undeclared if schema.open_inputs else ())):
             value = sub.inputs.get(spec.name)
             if isinstance(value, Ref):
                 source = self.run_ref(value, ids, f"{where}: input {spec.name!r}")
@@ -431,6 +485,11 @@ class RunView:
 
     def node_ids(self) -> list[str]:
         return list(self._nodes)
+
+
+def _blocker(values: Iterable[Any]) -> ExecutionBlocker | None:
+    """The first of ``values`` that is an ``ExecutionBlocker`` (a list holding one blocks only that item)."""
+    return next((value for value in values if isinstance(value, ExecutionBlocker)), None)
 
 
 def _refs(outputs: Sequence[Any]) -> list[Ref]:

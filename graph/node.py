@@ -20,7 +20,7 @@ payload), or an ``Expand`` (a subgraph that computes the outputs).
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Awaitable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
@@ -294,8 +294,9 @@ class Node:
     #: False: validation does not compare the types of linked inputs (the node's ``check_inputs`` does)
     typed_links: ClassVar[bool] = True
 
-    def run(self, *args: Any, **inputs: Any) -> tuple[Any, ...] | NodeResult | Expand:
-        """Compute the outputs; receives every input (and requested context item) by name."""
+    def run(self, *args: Any, **inputs: Any) -> tuple[Any, ...] | NodeResult | Expand | Awaitable[Any]:
+        """Compute the outputs; receives every input (and requested context item) by name. An awaitable (an
+        ``async def`` run) is awaited while the nodes that do not need it run (``graph.concurrent``)."""
         raise NotImplementedError(f"{type(self).__name__}.run")
 
     def needed_lazy(self, *args: Any, **inputs: Any) -> Sequence[str]:

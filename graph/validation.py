@@ -274,6 +274,30 @@ def plan(workflow: Workflow, registry: NodeRegistry, outputs: Sequence[str] | No
     return Plan(targets, order, planned, checker.warnings)
 
 
+def plan_good_outputs(workflow: Workflow, registry: NodeRegistry,
+                      outputs: Sequence[str] | None = None) -> tuple[Plan, WorkflowInvalid | None]:
+    """ComfyUI's way with a prompt of several outputs, some broken: the plan of the outputs that can run, and the
+    problems of the others (None when all can). Raises ``WorkflowInvalid`` when none can."""
+    try:
+        return plan(workflow, registry, outputs), None
+    except WorkflowInvalid as invalid:
+        problems = invalid
+    checker = _Checker(workflow, registry)
+    targets = checker.targets(outputs)
+    if len(targets) < 2 or checker.errors:
+        raise problems
+    good = []
+    for target in targets:
+        try:
+            plan(workflow, registry, [target])
+        except WorkflowInvalid:
+            continue
+        good.append(target)
+    if not good:
+        raise problems
+    return plan(workflow, registry, good), problems
+
+
 def check(workflow: Workflow, registry: NodeRegistry, outputs: Sequence[str] | None = None) -> list[ValidationError]:
     """All problems of ``workflow`` (empty when it can run)."""
     try:

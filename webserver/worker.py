@@ -171,6 +171,7 @@ class EventForwarder:
     def __init__(self, worker: Worker, job: Job) -> None:
         self.worker, self.job = worker, job
         self.held: list[dict[str, Any]] = []
+        self.announced: set[str] = set()
 
     def send(self, message: dict[str, Any]) -> None:
         self.worker.publish(message, self.job.client_id)
@@ -187,8 +188,13 @@ class EventForwarder:
         prompt_id = self.job.id
         if isinstance(event, RunStarted):
             self.send(protocol.execution_start(prompt_id, event.planned))
+            self.announced = set(event.cached)
+            self.send(protocol.execution_cached(prompt_id, event.cached))
         elif isinstance(event, NodeCached):
-            self.send(protocol.execution_cached(prompt_id, [event.node_id]))
+            if event.node_id not in self.announced:
+                self.send(protocol.execution_cached(prompt_id, [event.node_id]))
+            if event.ui:  # a cached output node shows its output again
+                self.send(protocol.executed(prompt_id, event.node_id, event.ui))
         elif isinstance(event, NodeStarted):
             self.send(protocol.executing(prompt_id, event.node_id))
         elif isinstance(event, NodeProgress):

@@ -86,7 +86,7 @@ def parse_entry(name: str, entry: Any, optional: bool = False) -> Input:
     where = f"input {name!r}"
     if not isinstance(entry, (tuple, list)) or not entry:
         raise ComfyContractError(f"{where} must be a tuple (type,) or (type, options), not {entry!r:.60}")
-    head = entry[0]
+    head = str(entry[0]) if isinstance(entry[0], str) else entry[0]  # a plain name: "*" types equal everything
     options = entry[1] if len(entry) > 1 else {}
     if not isinstance(options, Mapping):
         raise ComfyContractError(f"{where}: options must be a dict, not {type(options).__name__}")

@@ -21,7 +21,7 @@ import functools
 import inspect
 import math
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -57,8 +57,11 @@ class Contract:
     validated: frozenset[str]
 
     def arguments(self, values: Mapping[str, Any]) -> dict[str, list[Any]]:
-        """Every input as a list of items, hidden inputs included (values arrive in ComfyUI's form)."""
-        listed = {name: _items(value) for name, value in values.items()
+        """Every input as a list of items, hidden inputs included (values arrive in ComfyUI's form; a raw link as
+        ComfyUI's ``[node_id, output_index]``)."""
+        run = values.get("run")
+        listed = {name: [_link(value, run)] if isinstance(value, Ref) else _items(value)
+                  for name, value in values.items()
                   if name in self.input_types or (self.open_inputs and name not in CONTEXT_ITEMS)}
         for name, kind in self.hidden.items():
             listed[name] = [self.hidden_value(kind, values)]
@@ -83,18 +86,37 @@ class Contract:
         """The keyword arguments of each call: one call with lists, or one per item."""
         return [arguments] if self.input_is_list else per_item(arguments)
 
-    def run(self, instance: Any, values: Mapping[str, Any]) -> NodeResult | Expand:
+    def run(self, instance: Any, values: Mapping[str, Any]) -> NodeResult | Expand | Awaitable[NodeResult | Expand]:
+        """Call the function once per call (``calls``); with ``async def`` functions, a coroutine awaiting every
+        call at once."""
         function = getattr(instance, self.function)
         node = _running_node(values)
+        returns: list[Any] = []
+        for index, kwargs in enumerate(self.calls(self.arguments(values))):
+            if first_blocker(kwargs.values()) is not None:
+                returns.append(ExecutionBlocker(None))  # this call is blocked: its outputs block too
+                continue
+            with running(node, index):
+                returns.append(function(**kwargs))
+        if any(inspect.isawaitable(returned) for returned in returns):
+            return self.awaited(returns, node)
+        return self.assemble(returns)
+
+    async def awaited(self, returns: list[Any], node: RunningNode | None) -> NodeResult | Expand:
+        async def one(index: int, returned: Any) -> Any:
+            if not inspect.isawaitable(returned):
+                return returned
+            with running(node, index):
+                return await returned
+
+        return self.assemble(list(await asyncio.gather(*(one(i, r) for i, r in enumerate(returns)))))
+
+    def assemble(self, returns: list[Any]) -> NodeResult | Expand:
+        """The calls' results as the node's: outputs merged, UI payloads merged, expansions joined."""
         results: list[tuple[Any, ...]] = []
         uis: list[Mapping[str, Any]] = []
         expanded: dict[str, SubNode] = {}
-        for index, kwargs in enumerate(self.calls(self.arguments(values))):
-            blocker = first_blocker(kwargs.values())
-            if blocker is not None:
-                results.append((ExecutionBlocker(None),) * len(self.output_types))
-                continue
-            returned = call_in_node(node, index, functools.partial(function, **kwargs))
+        for returned in returns:
             outputs, ui, graph = _split_result(returned, len(self.output_types))
             if graph is not None:
                 expanded.update(expansion_nodes(graph))
@@ -129,7 +151,7 @@ class ComfyNode(Node):
     def __init__(self) -> None:
         self.wrapped = self.contract.comfy_class()
 
-    def run(self, *args: Any, **values: Any) -> NodeResult | Expand:
+    def run(self, *args: Any, **values: Any) -> NodeResult | Expand | Awaitable[NodeResult | Expand]:
         return self.contract.run(self.wrapped, values)
 
     def needed_lazy(self, *args: Any, **values: Any) -> list[str]:
@@ -202,6 +224,8 @@ def adapt(name: str, comfy_class: Any, registry: NodeRegistry, display_name: str
     declared_names = {spec.name for spec in parsed.inputs}
     context = {item for kind in parsed.hidden.values() if (item := HIDDEN_CONTEXT.get(kind))}
     context |= {item for item in ("node_id", "progress", "interrupt") if item not in declared_names}
+    if any(spec.raw_link for spec in parsed.inputs):
+        context.add("run")  # a raw link names its source's output by index
     outputs = _outputs(comfy_class)
     schema = NodeSchema(
         name=name, inputs=parsed.inputs, outputs=outputs, display_name=display_name or name,
@@ -348,6 +372,13 @@ def expansion_nodes(graph: Any) -> dict[str, SubNode]:
         inputs = info.get("inputs") or {}
         nodes[str(node_id)] = SubNode(info["class_type"], {name: _ref_of(value) for name, value in inputs.items()})
     return nodes
+
+
+def _link(ref: Ref, run: Any) -> list[Any]:
+    """A raw link as ComfyUI passes it: ``[node_id, output_index]``."""
+    source = run.node(ref.node) if isinstance(run, RunView) else None
+    index = source.node_class.schema.output_index(str(ref.output)) if source is not None else None
+    return [ref.node, index if index is not None else ref.output]
 
 
 def _ref_of(value: Any) -> Any:

@@ -16,9 +16,9 @@ from multiprocessing.connection import Connection
 from typing import Any, Protocol
 
 from .. import jsontext
-from ..errors import WorkflowError
+from ..errors import WorkflowError, WorkflowInvalid
 from ..registry import NodeRegistry
-from ..validation import plan
+from ..validation import plan_good_outputs
 from ..workflow import Workflow
 from .process import ChildProcess, describe_exit, requests
 
@@ -36,6 +36,8 @@ class CheckedPrompt:
     workflow_json: str
     outputs: list[str] | None
     fields: dict[str, Any] = field(default_factory=dict)
+    #: the outputs left out because they cannot run (the others run, as in ComfyUI); None: none left out
+    refused: WorkflowInvalid | None = None
 
 
 def _node_count(prompt: Any) -> int:
@@ -67,9 +69,10 @@ def check_prompt(registry: NodeRegistry, text: str | bytes, max_nodes: int) -> C
         raise PromptRefused(f"the prompt has {count} nodes; at most {max_nodes} are accepted")
     outputs = _targets(body)
     workflow = Workflow.from_dict(body["prompt"], registry, source="prompt")
-    plan(workflow, registry, outputs)
+    runnable, left_out = plan_good_outputs(workflow, registry, outputs)
     fields = {key: value for key, value in body.items() if key != "prompt"}
-    return CheckedPrompt(jsontext.dumps(workflow.to_dict()), outputs, fields)
+    return CheckedPrompt(jsontext.dumps(workflow.to_dict()), runnable.targets if left_out else outputs, fields,
+                         left_out)
 
 
 class PromptChecker(Protocol):

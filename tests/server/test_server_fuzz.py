@@ -125,14 +125,14 @@ def check_prompt_answer(status: int, body: bytes, prompt: Any) -> None:
     assert status in (200, 400), (status, body[:500])
     event(f"status {status}")
     answer = json.loads(body)
-    if status == 200:
-        assert set(answer) == {"prompt_id", "number", "node_errors"} and answer["node_errors"] == {}
+    if status == 200:  # node_errors: the outputs left out because they cannot run (the others run)
+        assert set(answer) == {"prompt_id", "number", "node_errors"}
     else:
         assert isinstance(answer["error"]["message"], str)
-        assert isinstance(answer.get("node_errors", {}), dict)
-        if isinstance(prompt, dict):
-            nodes = prompt.get("nodes", prompt) if isinstance(prompt.get("nodes", prompt), dict) else {}
-            assert set(answer.get("node_errors", {})) <= {str(k) for k in nodes}
+    assert isinstance(answer.get("node_errors", {}), dict)
+    if isinstance(prompt, dict):
+        nodes = prompt.get("nodes", prompt) if isinstance(prompt.get("nodes", prompt), dict) else {}
+        assert set(answer.get("node_errors", {})) <= {str(k) for k in nodes}
 
 
 @settings(max_examples=150)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from typing import Any
 
 from aiohttp import web
 
@@ -16,12 +17,14 @@ from webserver.routing import Route
 from webserver.security import error, read_json, read_text
 
 
-def _check_and_queue(app: web.Application, text: str) -> Job:
-    """Check the body (in the validator's process), then queue it: blocking, one thread hop for both."""
+def _check_and_queue(app: web.Application, text: str) -> tuple[Job, dict[str, Any]]:
+    """Check the body (in the validator's process), then queue it: blocking, one thread hop for both. Also the
+    ``node_errors`` of the outputs left out because they cannot run."""
     checked = app[VALIDATOR].check(text)
     client_id = checked.fields.get("client_id")
-    return app[JOBS].enqueue(checked.workflow_json, checked.outputs, client_id if isinstance(client_id, str) else None,
-                             checked.fields.get("front") is True)
+    job = app[JOBS].enqueue(checked.workflow_json, checked.outputs, client_id if isinstance(client_id, str) else None,
+                            checked.fields.get("front") is True)
+    return job, protocol.node_errors(checked.refused) if checked.refused else {}
 
 
 async def post_prompt(request: web.Request) -> web.Response:
@@ -29,7 +32,7 @@ async def post_prompt(request: web.Request) -> web.Response:
     the body is parsed too, so a large prompt never stalls the loop; then queued."""
     text = await read_text(request)
     try:
-        job = await asyncio.to_thread(_check_and_queue, request.app, text)
+        job, left_out = await asyncio.to_thread(_check_and_queue, request.app, text)
     except PromptRefused as refused:
         raise error(400, str(refused)) from None
     except WorkflowError as refused:
@@ -39,7 +42,7 @@ async def post_prompt(request: web.Request) -> web.Response:
     except JobDatabaseGone as gone:
         raise error(503, str(gone)) from None
     request.app[WORKER].wake.set()
-    return web.json_response({"prompt_id": job.id, "number": job.number, "node_errors": {}})
+    return web.json_response({"prompt_id": job.id, "number": job.number, "node_errors": left_out})
 
 
 async def get_prompt(request: web.Request) -> web.Response:
