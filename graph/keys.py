@@ -49,8 +49,9 @@ def node_keys(plan: Plan, paths: Paths) -> dict[str, str]:
     for node_id in plan.order:
         node = plan.nodes[node_id]
         schema = node.node_class.schema
+        identity = [node_id] if node.node_class.keyed_by_id else []
         keys[node_id] = digest(
-            [schema.name, schema.version, node.constants, fingerprint_of(node, paths), upstream(node, keys)]
+            [schema.name, schema.version, node.constants, fingerprint_of(node, paths), upstream(node, keys), *identity]
         )
     return keys
 

@@ -293,6 +293,8 @@ class Node:
     comfy_form: ClassVar[bool] = False
     #: False: validation does not compare the types of linked inputs (the node's ``check_inputs`` does)
     typed_links: ClassVar[bool] = True
+    #: True: its node id is part of its cache key (its results may differ by id: ComfyUI's ``UNIQUE_ID`` takers)
+    keyed_by_id: ClassVar[bool] = False
 
     def run(self, *args: Any, **inputs: Any) -> tuple[Any, ...] | NodeResult | Expand | Awaitable[Any]:
         """Compute the outputs; receives every input (and requested context item) by name. An awaitable (an

@@ -172,6 +172,8 @@ class EventForwarder:
         self.worker, self.job = worker, job
         self.held: list[dict[str, Any]] = []
         self.announced: set[str] = set()
+        #: ComfyUI's progress_state: each node that started so far, by id
+        self.states: dict[str, dict[str, Any]] = {}
 
     def send(self, message: dict[str, Any]) -> None:
         self.worker.publish(message, self.job.client_id)
@@ -183,6 +185,10 @@ class EventForwarder:
         for message in self.held:
             self.send(message)
         self.held.clear()
+
+    def set_state(self, node_id: str, state: str, value: float = 0.0, maximum: float = 1.0) -> None:
+        self.states[node_id] = protocol.node_state(self.job.id, node_id, state, value, maximum)
+        self.send(protocol.progress_state(self.job.id, self.states))
 
     def __call__(self, event: Event) -> None:
         prompt_id = self.job.id
@@ -197,11 +203,16 @@ class EventForwarder:
                 self.send(protocol.executed(prompt_id, event.node_id, event.ui))
         elif isinstance(event, NodeStarted):
             self.send(protocol.executing(prompt_id, event.node_id))
+            self.set_state(event.node_id, "running")
         elif isinstance(event, NodeProgress):
             self.send(protocol.progress(prompt_id, event.node_id, event.value, event.maximum))
-        elif isinstance(event, NodeDone) and event.ui:
-            self.send(protocol.executed(prompt_id, event.node_id, event.ui))
+            self.set_state(event.node_id, "running", event.value, event.maximum or 0)
+        elif isinstance(event, NodeDone):
+            if event.ui:
+                self.send(protocol.executed(prompt_id, event.node_id, event.ui))
+            self.set_state(event.node_id, "finished", 1.0)
         elif isinstance(event, NodeFailed):
+            self.set_state(event.error.node_id, "error")
             self.hold(protocol.execution_error(prompt_id, event.error))
         elif isinstance(event, RunDone):
             self.hold(protocol.executing(prompt_id, None))

@@ -12,8 +12,8 @@ const messages = messageSchema as unknown as Schema;
 
 /** Every ServerEvent type, once: the compiler refuses this object if the union gains or loses one. */
 const UNION_TYPES: Record<ServerEvent['type'], true> = {
-  status: true, execution_start: true, execution_cached: true, executing: true, progress: true, executed: true,
-  execution_success: true, execution_error: true, execution_interrupted: true,
+  status: true, execution_start: true, execution_cached: true, executing: true, progress: true, progress_state: true,
+  executed: true, execution_success: true, execution_error: true, execution_interrupted: true,
 };
 
 describe('the ServerEvent union and the message schema', () => {
@@ -91,6 +91,8 @@ describe('EventSocket', () => {
       { type: 'execution_cached', data: { nodes: ['1'], timestamp: 1700000000001, prompt_id: 'p1' } },
       { type: 'executing', data: { node: '2', display_node: '2', prompt_id: 'p1' } },
       { type: 'progress', data: { value: 0.5, max: 1, node: '2', prompt_id: 'p1' } },
+      { type: 'progress_state', data: { prompt_id: 'p1', nodes: { '2': { value: 0.5, max: 1, state: 'running', node_id: '2',
+        display_node_id: '2', real_node_id: '2', parent_node_id: null, prompt_id: 'p1' } } } },
       { type: 'executed', data: { node: '2', display_node: '2', output: { images: [{ filename: 'a.png', subfolder: '', type: 'output' }] }, prompt_id: 'p1' } },
       { type: 'execution_error', data: { node_id: '2', node_type: 'Wander', executed: [], exception_message: 'boom', exception_type: 'ValueError',
         traceback: ['...'], current_inputs: {}, current_outputs: {}, prompt_id: 'p1' } },

@@ -246,7 +246,10 @@ def adapt(name: str, comfy_class: Any, registry: NodeRegistry, display_name: str
     )
     namespace = {"schema": schema, "contract": contract, "__module__": comfy_class.__module__,
                  "__doc__": comfy_class.__doc__, "typed_links": "input_types" not in _parameters(
-                     getattr(comfy_class, "VALIDATE_INPUTS", None))}
+                     getattr(comfy_class, "VALIDATE_INPUTS", None)),
+                 # ComfyUI keys these by node id: what they return may depend on it
+                 "keyed_by_id": "UNIQUE_ID" in parsed.hidden.values() or bool(getattr(comfy_class, "NOT_IDEMPOTENT",
+                                                                                       False))}
     return type(comfy_class.__name__, (ComfyNode,), namespace)
 
 

@@ -133,3 +133,11 @@ def test_without_reuse_every_node_runs_every_time(tmp_path: Path) -> None:
     workflow.connect("1", "value", "2", "value")
     executor.run(workflow)
     assert executor.run(workflow).executed == ["1", "2"]
+
+
+def test_nodes_taking_their_unique_id_are_cached_by_it(pack_executor: graph.Executor) -> None:
+    workflow = prompt({"1": ("Number", {"value": 1.0}), "2": ("SourceClass", {"value": ["1", 0]}),
+                       "3": ("SourceClass", {"value": ["1", 0]}), "4": ("PreviewValue", {"value": ["2", 1]}),
+                       "5": ("PreviewValue", {"value": ["3", 1]})}, pack_executor.registry)
+    result = pack_executor.run(workflow)
+    assert (shown(result, "4"), shown(result, "5")) == ("'1:0:2'", "'1:0:3'")

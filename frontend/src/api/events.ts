@@ -16,6 +16,18 @@ export interface ExecutionOutput {
   [key: string]: unknown;
 }
 
+/** A node's entry of ComfyUI's progress_state message. */
+export interface NodeState {
+  value: number;
+  max: number;
+  state: 'pending' | 'running' | 'finished' | 'error';
+  node_id: string;
+  display_node_id: string;
+  real_node_id: string;
+  parent_node_id: string | null;
+  prompt_id: string;
+}
+
 /** The messages of messages.schema.json (tests/events.test.ts keeps the two in step). */
 export type ServerEvent =
   | { type: 'status'; data: { status: { exec_info: { queue_remaining: number } }; sid?: string } }
@@ -23,6 +35,7 @@ export type ServerEvent =
   | { type: 'execution_cached'; data: { prompt_id: string; nodes: string[] } }
   | { type: 'executing'; data: { prompt_id: string; node: string | null } }
   | { type: 'progress'; data: { prompt_id: string; node: string; value: number; max: number } }
+  | { type: 'progress_state'; data: { prompt_id: string; nodes: Record<string, NodeState> } }
   | { type: 'executed'; data: { prompt_id: string; node: string; output: ExecutionOutput } }
   | { type: 'execution_success'; data: { prompt_id: string } }
   | { type: 'execution_error'; data: { prompt_id: string; node_id: string; node_type?: string; exception_message: string; exception_type?: string } }

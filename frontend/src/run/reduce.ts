@@ -176,6 +176,8 @@ function step(state: RunState, event: RunEvent): RunState {
     }
     case 'execution_interrupted':
       return updateRun(state, promptId, (run) => ({ ...run, state: 'interrupted', executing: null }));
+    case 'progress_state':
+      return state; // ComfyUI's summary of what executing, progress and executed already said
   }
 }
 
