@@ -28,6 +28,7 @@ from graph.packs import add_arguments as add_pack_arguments
 from graph.packs import from_arguments as pack_options
 from graph.cluster import ClusterProcess, ExecutorRecipe, RaySite
 from graph.runtime import parse_size
+from webserver.comfy_server import BinaryEventTypes, PromptServer
 from graph.workers import CAN_FORK, InlineValidator, InProcessSite, JobSite, ProcessSite, Validator, WorkerLimits
 from webserver import edge
 from webserver.config import Config
@@ -111,6 +112,9 @@ def create_app(config: Config, executor: Executor | None = None, packs: PackRepo
     app[ROUTE_TABLE] = ROUTES
     recent_log()  # /internal/logs shows what was logged from here on
     mount(app, [*ROUTES, *UNDOCUMENTED])
+    app.router.add_routes(PromptServer.instance.pack_routes())  # packs' routes, behind the same middlewares
+    PromptServer.instance.app = app
+    PromptServer.instance.publish = app[WORKER].publish
     add_editor(app)
     app.cleanup_ctx.append(_run_worker)
     app.on_shutdown.append(_close_websockets)
@@ -185,3 +189,7 @@ def main(argv: list[str] | None = None) -> None:
 
 if __name__ == "__main__":
     main()
+
+
+#: ComfyUI's ``server`` module names a pack written for ComfyUI imports (``from server import PromptServer``)
+__all__ = ["BinaryEventTypes", "PromptServer", "create_app", "main"]

@@ -13,7 +13,7 @@ Knows nothing about worlds or media. Typical use::
 
 from .errors import (Interrupted, NodeExecutionError, RegistryError, ValidationError, WorkflowError,
                      WorkflowFormatError, WorkflowInvalid)
-from .events import (Event, EventSink, Interrupt, NodeCached, NodeDone, NodeFailed, NodeProgress,
+from .events import (Event, EventSink, Interrupt, NodeCached, NodeDone, NodeFailed, NodeMessage, NodeProgress,
                      NodeStarted, RunDone, RunInterrupted, RunResult, RunStarted)
 from .executor import Executor
 from .node import (CONTEXT_ITEMS, MISSING, Bool, Choice, Expand, Float, Input, Int, Node, NodeResult,
@@ -33,7 +33,7 @@ __all__ = [
     "LATENT", "MISSING", "STRING", "VIDEO", "WORLD",
     "Bool", "Choice", "ContentStore", "DiskTier", "Event", "EventSink", "Executor",
     "Expand", "Float", "Input", "Int", "Interrupt", "Interrupted", "Link", "MemoryTier", "Node",
-    "NodeCached", "NodeDone", "NodeExecutionError", "NodeFailed", "NodeProgress", "NodeRegistry",
+    "NodeCached", "NodeDone", "NodeExecutionError", "NodeFailed", "NodeMessage", "NodeProgress", "NodeRegistry",
     "NodeResult", "NodeSchema", "NodeStarted", "Output", "OutputFiles", "PackOptions", "PackReports",
     "PathOutsideFolder", "Paths", "Plan", "Ref", "RegistryError", "RunDone", "RunInterrupted", "RunResult",
     "RunStarted", "Seed", "Socket", "String", "SubNode", "Tier", "ValidationError", "Workflow", "WorkflowError",

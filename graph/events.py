@@ -63,6 +63,16 @@ class NodeCached:
 
 
 @dataclass(frozen=True)
+class NodeMessage:
+    """A message of a node's own for the client of the run (a ComfyUI pack's ``send_sync``)."""
+
+    run_id: str
+    node_id: str
+    kind: str
+    data: Any
+
+
+@dataclass(frozen=True)
 class NodeStarted:
     run_id: str
     node_id: str

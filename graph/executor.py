@@ -22,7 +22,7 @@ from .comfy.blocking import ExecutionBlocker
 from .concurrent import AsyncWork
 from .comfy.boundary import ComfyList, items_of, merge_ui, per_item
 from .errors import Interrupted, NodeExecutionError, WorkflowError
-from .events import (Event, EventSink, Interrupt, NodeCached, NodeDone, NodeFailed, NodeProgress,
+from .events import (Event, EventSink, Interrupt, NodeCached, NodeDone, NodeFailed, NodeMessage, NodeProgress,
                      NodeStarted, RunDone, RunInterrupted, RunResult, RunStarted)
 from .keys import node_keys, subgraph_keys
 from .node import Expand, Input, Node, NodeResult, Ref, SubNode, accept_constant
@@ -246,6 +246,7 @@ class _Run:
             "paths": lambda: self.executor.paths,
             "parallel": lambda: self.executor.parallel,
             "interrupt": lambda: self.interrupt,
+            "message": lambda: lambda kind, data: self.emit(NodeMessage(self.result.run_id, node_id, kind, data)),
             "run": lambda: RunView(self.nodes, self.workflow),
             "files": lambda: OutputFiles(self.executor.paths, self.executor.store,
                                          self.keys[node_id] if schema.cacheable else None),

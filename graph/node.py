@@ -43,9 +43,10 @@ MISSING: Any = _Missing()
 #: content-addressed store (``get``/``put``/``contains``); ``paths``: the run's folders; ``files``: an
 #: ``OutputFiles`` that writes the node's numbered output files (``name_00001_.png``) so that a re-run
 #: after a crash names them the same; ``interrupt``: the run's ``Interrupt`` (``check()`` stops the node when
-#: the run was asked to stop); ``run``: a ``RunView`` of every node of the run, expanded ones included.
+#: the run was asked to stop); ``run``: a ``RunView`` of every node of the run, expanded ones included;
+#: ``message``: ``message(kind, data)`` sends a WebSocket message of the node's own to the client of the run.
 CONTEXT_ITEMS = frozenset({"node_id", "workflow", "progress", "store", "paths", "files", "parallel", "interrupt",
-                           "run"})
+                           "run", "message"})
 
 
 @dataclass(frozen=True)

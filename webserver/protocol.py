@@ -107,18 +107,11 @@ def progress(prompt_id: str, node: str, value: float, maximum: float | None) -> 
     return {"value": value, "max": maximum or 0, "node": node, "prompt_id": prompt_id}
 
 
-NODE_STATE: Schema = obj({
-    "value": NUMBER, "max": NUMBER,
-    "state": {"enum": ["pending", "running", "finished", "error"]},
-    "node_id": NODE_ID, "display_node_id": NODE_ID, "real_node_id": NODE_ID,
-    "parent_node_id": {"type": ["string", "null"], "description": "the node it was expanded from"},
-    "prompt_id": PROMPT_ID,
-})
-
-
 @_message("progress_state", "The state of every node of the job that started so far (ComfyUI's message): sent "
           "when one starts, progresses, finishes or fails",
-          obj({"prompt_id": PROMPT_ID, "nodes": {"type": "object", "additionalProperties": NODE_STATE}}))
+          obj({"prompt_id": PROMPT_ID, "nodes": {**OPEN_OBJECT, "description": "node id -> {value, max, state "
+                                                  "(running, finished, error), node_id, display_node_id, "
+                                                  "real_node_id, parent_node_id, prompt_id}"}}))
 def progress_state(prompt_id: str, nodes: Mapping[str, Mapping[str, Any]]) -> Message:
     return {"prompt_id": prompt_id, "nodes": {node_id: dict(state) for node_id, state in nodes.items()}}
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from aiohttp import WSCloseCode, web
 
-from graph import (Event, NodeCached, NodeDone, NodeFailed, NodeProgress, NodeStarted, RunDone, RunInterrupted,
-                   RunStarted)
+from graph import (Event, NodeCached, NodeDone, NodeFailed, NodeMessage, NodeProgress, NodeStarted, RunDone,
+                   RunInterrupted, RunStarted)
 from graph.jobs import ERROR, MAX_ATTEMPTS, Job, JobStore, poison_result
 from graph.workers import JobOutcome, JobRequest, JobSite
 from graph.workers.job import failed_outside_nodes
@@ -211,6 +211,8 @@ class EventForwarder:
             if event.ui:
                 self.send(protocol.executed(prompt_id, event.node_id, event.ui))
             self.set_state(event.node_id, "finished", 1.0)
+        elif isinstance(event, NodeMessage):  # a pack's own message (ComfyUI's send_sync)
+            self.send({"type": event.kind, "data": event.data})
         elif isinstance(event, NodeFailed):
             self.set_state(event.error.node_id, "error")
             self.hold(protocol.execution_error(prompt_id, event.error))

@@ -223,7 +223,7 @@ def adapt(name: str, comfy_class: Any, registry: NodeRegistry, display_name: str
     open_inputs = parsed.open or _takes_kwargs(function_object)
     declared_names = {spec.name for spec in parsed.inputs}
     context = {item for kind in parsed.hidden.values() if (item := HIDDEN_CONTEXT.get(kind))}
-    context |= {item for item in ("node_id", "progress", "interrupt") if item not in declared_names}
+    context |= {item for item in ("node_id", "progress", "interrupt", "message") if item not in declared_names}
     if any(spec.raw_link for spec in parsed.inputs):
         context.add("run")  # a raw link names its source's output by index
     outputs = _outputs(comfy_class)
@@ -340,10 +340,10 @@ def _accepted(function: Callable[..., Any], values: Mapping[str, Any]) -> dict[s
 
 def _running_node(values: Mapping[str, Any]) -> RunningNode | None:
     """The running node for ComfyUI's module-level helpers, from the context items the executor passed."""
-    progress, interrupt = values.get("progress"), values.get("interrupt")
+    progress, interrupt, message = values.get("progress"), values.get("interrupt"), values.get("message")
     if not callable(progress) or not isinstance(interrupt, Interrupt):
         return None
-    return RunningNode(str(values.get("node_id")), progress, interrupt)
+    return RunningNode(str(values.get("node_id")), progress, interrupt, message if callable(message) else None)
 
 
 def call_in_node(node: RunningNode | None, call_index: int, work: Callable[[], Any]) -> Any:

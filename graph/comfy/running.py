@@ -11,6 +11,7 @@ import contextvars
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from ..events import Interrupt
 
@@ -21,6 +22,8 @@ class RunningNode:
     #: ``progress(value, maximum)``; also stops the node when the run is interrupted
     progress: Callable[[float, float | None], None]
     interrupt: Interrupt
+    #: ``message(kind, data)``: a WebSocket message to the client that queued the run (None: nobody listens)
+    message: Callable[[str, Any], None] | None = None
 
 
 _CURRENT: contextvars.ContextVar[RunningNode | None] = contextvars.ContextVar("worldgraph_comfy_node", default=None)

@@ -186,6 +186,11 @@ async def running(client: TestClient, prompt_id: str) -> None:
     await wait_until(check, what=f"prompt {prompt_id} to run")
 
 
+def of(prompt_id: str, kind: str) -> Callable[[dict[str, Any]], bool]:
+    """A ``messages_until`` stop: the message of type ``kind`` about ``prompt_id``."""
+    return lambda message: message["type"] == kind and message["data"].get("prompt_id") == prompt_id
+
+
 async def messages_until(ws: ClientWebSocketResponse, stop: Callable[[dict[str, Any]], bool],
                          timeout: float = 15.0) -> list[dict[str, Any]]:
     """WebSocket JSON messages up to and including the first one ``stop`` accepts."""

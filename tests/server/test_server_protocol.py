@@ -8,7 +8,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from serverkit import divide_by_zero, hello, messages_until, post_prompt, run_async, serve, slow
+from serverkit import of, divide_by_zero, hello, messages_until, post_prompt, run_async, serve, slow
 
 from webserver import protocol
 
@@ -42,8 +42,8 @@ def test_the_schema_uses_only_the_agreed_keywords():
     assert keywords(body) <= ALLOWED_KEYWORDS, keywords(body) - ALLOWED_KEYWORDS
     assert "$ref" not in json.dumps(schema)
     kinds = [entry["properties"]["type"]["const"] for entry in schema["oneOf"]]
-    assert kinds == ["status", "execution_start", "execution_cached", "executing", "progress", "executed",
-                     "execution_success", "execution_error", "execution_interrupted"]
+    assert kinds == ["status", "execution_start", "execution_cached", "executing", "progress", "progress_state",
+                     "executed", "execution_success", "execution_error", "execution_interrupted"]
     assert all(entry["required"] == ["type", "data"] for entry in schema["oneOf"])
 
 
@@ -58,10 +58,6 @@ def test_the_schema_uses_only_the_agreed_keywords():
 ])
 def test_the_schema_refuses_malformed_messages(message):
     assert not VALIDATOR.is_valid(message)
-
-
-def of(prompt_id: str, kind: str) -> Any:
-    return lambda message: message["type"] == kind and message["data"].get("prompt_id") == prompt_id
 
 
 @run_async

@@ -6,12 +6,8 @@ import asyncio
 from typing import Any
 
 import pytest
-from serverkit import (PREFIXES, divide_by_zero, drain, finished, hello, messages_until, post_prompt, run_async,
+from serverkit import (of, PREFIXES, divide_by_zero, drain, finished, hello, messages_until, post_prompt, run_async,
                        running, serve, slow, workflow)
-
-
-def of(prompt_id: str, kind: str) -> Any:
-    return lambda message: message["type"] == kind and message["data"].get("prompt_id") == prompt_id
 
 
 def execution(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:

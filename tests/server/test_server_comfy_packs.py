@@ -1,0 +1,43 @@
+"""A pack written for ComfyUI talking to the server as it would to ComfyUI's: routes added through
+``PromptServer.instance.routes`` (behind the same token check as every route) and ``send_sync`` messages reaching
+the client whose job sent them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from serverkit import messages_until, of, post_prompt, run_async, serve
+
+import graph
+from graph.packs import LOADED, PackOptions, load_packs
+
+PACKS = Path(__file__).resolve().parents[1] / "custom_nodes" / "semantics_packs"
+
+
+def _loaded(registry: graph.NodeRegistry) -> graph.PackReports:
+    reports = load_packs(registry, PackOptions((PACKS,), allow=frozenset({"comfy_server_pack"})))
+    assert [r.status for r in reports if r.name == "comfy_server_pack"] == [LOADED]
+    return reports
+
+
+@run_async
+async def test_pack_routes_answer_behind_the_token_check(make_app, registry):
+    reports = _loaded(registry)
+    async with serve(make_app(registry_=registry, reports=reports, token="s3cret")) as client:
+        for path in ("/comfy_server_pack/hello", "/api/comfy_server_pack/hello"):
+            assert (await client.get(path)).status == 401
+            answer = await client.get(path, params={"name": "pack"}, headers={"Authorization": "Bearer s3cret"})
+            assert answer.status == 200 and await answer.json() == {"hello": "pack", "preview_event": 1}
+
+
+@run_async
+async def test_send_sync_from_a_node_reaches_the_client_of_its_job(make_app, registry):
+    reports = _loaded(registry)
+    async with serve(make_app(registry_=registry, reports=reports)) as client:
+        ws = await client.ws_connect("/ws?clientId=listener")
+        await ws.receive_json(timeout=5)
+        job = await post_prompt(client, {"1": {"class_type": "Announce", "inputs": {"text": "hello"}}},
+                                client_id="listener")
+        seen = await messages_until(ws, of(job["prompt_id"], "execution_success"))
+        [announced] = [m for m in seen if m["type"] == "comfy_server_pack.announce"]
+        assert announced["data"] == {"node": "1", "text": "hello"}
