@@ -115,7 +115,8 @@ class RunInterrupted:
     executed: tuple[str, ...]
 
 
-Event = RunStarted | NodeCached | NodeStarted | NodeProgress | NodeDone | NodeFailed | RunDone | RunInterrupted
+Event = (RunStarted | NodeCached | NodeStarted | NodeProgress | NodeMessage | NodeDone | NodeFailed | RunDone
+         | RunInterrupted)
 EventSink = Callable[[Event], None]
 
 
