@@ -112,9 +112,7 @@ def create_app(config: Config, executor: Executor | None = None, packs: PackRepo
     app[ROUTE_TABLE] = ROUTES
     recent_log()  # /internal/logs shows what was logged from here on
     mount(app, [*ROUTES, *UNDOCUMENTED])
-    app.router.add_routes(PromptServer.instance.pack_routes())  # packs' routes, behind the same middlewares
-    PromptServer.instance.app = app
-    PromptServer.instance.publish = app[WORKER].publish
+    PromptServer.instance.attach(app, app[WORKER].publish)  # packs' routes, behind the same middlewares
     add_editor(app)
     app.cleanup_ctx.append(_run_worker)
     app.on_shutdown.append(_close_websockets)

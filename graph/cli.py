@@ -19,6 +19,8 @@ from .errors import Interrupted, NodeExecutionError, WorkflowError, WorkflowForm
 from .events import Event, Interrupt, NodeCached, NodeDone, NodeProgress, NodeStarted, RunDone, RunStarted
 from .cluster.connect import ClusterUnavailable
 from .comfy.object_info import object_info
+from .packs.requirements import install as install_requirements
+from .packs.requirements import unsatisfied
 from .packs import PackReports, load_packs, load_registry
 from .packs import add_arguments as add_pack_arguments
 from .packs import from_arguments as pack_options
@@ -77,6 +79,15 @@ def _parser() -> argparse.ArgumentParser:
     nodes.add_argument("--json", action="store_true", help="the full description (ComfyUI's object_info shape)")
     add_pack_arguments(nodes)
     nodes.set_defaults(command=_nodes)
+    packs = commands.add_parser("packs", help="custom node packs: what they lack, and installing it when you ask")
+    pack_commands = packs.add_subparsers(dest="pack_command", required=True)
+    listing = pack_commands.add_parser("list", help="each pack's status and what it lacks")
+    add_pack_arguments(listing)
+    listing.set_defaults(command=_packs_list)
+    install = pack_commands.add_parser("install", help="pip-install what a pack lacks into this environment")
+    install.add_argument("pack", help="the pack's folder or file name")
+    add_pack_arguments(install)
+    install.set_defaults(command=_packs_install)
     for entry_point in sorted(entry_points(group=COMMAND_GROUP), key=lambda ep: ep.name):
         entry_point.load()(commands)  # e.g. the server's "serve"
     return parser
@@ -280,6 +291,33 @@ def _nodes(args: argparse.Namespace) -> int:
         detail = pack.error or f"{len(pack.nodes)} node(s) in {pack.seconds:.3f} s"
         print(f"  {pack.name:<22} {pack.status:<8} {detail}")
     return EXIT_OK
+
+
+def _packs_list(args: argparse.Namespace) -> int:
+    _, packs = _loaded(args)
+    for pack in packs:
+        print(f"{pack.name:<34} {pack.status:<8} {len(pack.nodes)} node(s)"
+              + (f"; missing: {', '.join(pack.missing)}" if pack.missing else "")
+              + (f"\n    {pack.error}" if pack.error else ""))
+    return EXIT_OK
+
+
+def _packs_install(args: argparse.Namespace) -> int:
+    """Install what the pack lacks (its unmet requirements, the module its import did not find): the one
+    install Worldgraph does, and only when asked."""
+    _, packs = _loaded(args)
+    pack = next((p for p in packs if p.name == args.pack), None)
+    if pack is None:
+        print(f"no custom node pack {args.pack!r}; packs: {', '.join(p.name for p in packs) or 'none'}",
+              file=sys.stderr)
+        return EXIT_INVALID
+    wanted = pack.missing or unsatisfied(pack.requirements)
+    if not wanted:
+        print(f"{pack.name}: nothing to install ({pack.status})")
+        return EXIT_OK
+    status = install_requirements(wanted)
+    print(f"{pack.name}: pip {'finished' if status == 0 else f'failed ({status})'}; restart the server to load it")
+    return EXIT_OK if status == 0 else EXIT_FAILED
 
 
 if __name__ == "__main__":

@@ -13,6 +13,7 @@ from typing import Any
 
 from graph import IMAGE, NodeRegistry
 from graph.comfy.nodes import adapt
+from graph.comfy.surface.placeholders import placeholder_class
 from world.backends import register_backend
 from world.learned.backend import LearnedBackend
 from world.procedural import ProceduralBackend
@@ -35,6 +36,8 @@ def register(registry: NodeRegistry) -> None:
 
 def __getattr__(name: str) -> Any:
     """ComfyUI's ``nodes`` module names, for packs written for ComfyUI (PEP 562)."""
+    if name in comfy_core.UNAVAILABLE:
+        return placeholder_class(f"nodes.{name}")
     try:
         return getattr(comfy_core, name)
     except AttributeError:

@@ -192,5 +192,16 @@ NODE_CLASS_MAPPINGS: dict[str, type] = {
 NODE_DISPLAY_NAME_MAPPINGS = {"RebatchImages": "Rebatch Images", "ImageScale": "Upscale Image",
                               "ImageScaleBy": "Upscale Image By", "ImageInvert": "Invert Image",
                               "ImageBatch": "Batch Images"}
+#: ComfyUI's core nodes and helpers for diffusion models, which Worldgraph does not run: packs may import and
+#: subclass them (placeholders that fail when used)
+UNAVAILABLE = frozenset({
+    "CheckpointLoaderSimple", "CheckpointLoader", "LoraLoader", "LoraLoaderModelOnly", "CLIPTextEncode",
+    "CLIPSetLastLayer", "CLIPLoader", "DualCLIPLoader", "CLIPVisionLoader", "CLIPVisionEncode", "KSampler",
+    "KSamplerAdvanced", "VAEDecode", "VAEEncode", "VAEDecodeTiled", "VAEEncodeTiled", "VAELoader", "UNETLoader",
+    "EmptyLatentImage", "LatentUpscale", "LatentUpscaleBy", "LatentFromBatch", "SetLatentNoiseMask",
+    "ControlNetLoader", "ControlNetApply", "ControlNetApplyAdvanced", "ConditioningCombine", "ConditioningSetArea",
+    "ConditioningSetMask", "ConditioningAverage", "StyleModelLoader", "GLIGENLoader", "VAEEncodeForInpaint",
+    "common_ksampler",
+})
 #: the classes registered as nodes: those whose names Worldgraph's own nodes do not take
 REGISTERED = ("RebatchImages", "ImageScale", "ImageScaleBy", "ImageInvert", "ImageBatch")

@@ -27,6 +27,18 @@ class BinaryEventTypes:
     PREVIEW_IMAGE_WITH_METADATA = 4
 
 
+class _PromptQueue:
+    """What packs read of ComfyUI's prompt queue: Worldgraph's queue is the job store, not shown here."""
+
+    currently_running: ClassVar[dict[str, Any]] = {}
+
+    def get_current_queue(self) -> tuple[list[Any], list[Any]]:
+        return [], []
+
+    def get_tasks_remaining(self) -> int:
+        return 0
+
+
 class PromptServer:
     """The one instance packs reach as ``PromptServer.instance``."""
 
@@ -34,12 +46,17 @@ class PromptServer:
 
     def __init__(self) -> None:
         self.routes = web.RouteTableDef()
-        self.app: web.Application | None = None
+        #: an app of its own (never run) collecting what packs add to ``app.router`` directly, as they import;
+        #: ``attach`` serves those routes on the server's app
+        self.staging = web.Application()
+        self.app = self.staging
         self.client_id: str | None = None
         self.last_node_id: str | None = None
         self.last_prompt_id: str | None = None
         self.supports = ["custom_nodes_from_web"]
         self.on_prompt_handlers: list[Callable[[Any], Any]] = []
+        self.prompt_queue = _PromptQueue()
+        self.number = 0
         #: the server's ``publish(message, client_id)`` once the app runs (None in a worker process)
         self.publish: Callable[[dict[str, Any], str | None], None] | None = None
 
@@ -64,15 +81,28 @@ class PromptServer:
         """Kept; Worldgraph does not hand queued prompts to packs to rewrite."""
         self.on_prompt_handlers.append(handler)
 
-    def pack_routes(self) -> list[web.RouteDef]:
-        """The routes packs added, each at its path and under ``/api``."""
-        found = []
-        for route in self.routes:
-            if isinstance(route, web.RouteDef):
-                found.append(route)
-                if not route.path.startswith("/api/"):
-                    found.append(web.RouteDef(route.method, "/api" + route.path, route.handler, route.kwargs))
+    def pack_routes(self) -> list[web.AbstractRouteDef]:
+        """The routes packs added (to ``routes``, or to ``app.router`` before the server ran), each at its path and
+        under ``/api``."""
+        found: list[web.AbstractRouteDef] = []
+        added = [web.RouteDef(route.method, route.path, route.handler, route.kwargs)
+                 for route in self.routes if isinstance(route, web.RouteDef)]
+        for staged in self.staging.router.routes():
+            info = staged.resource.get_info() if staged.resource is not None else {}
+            if "directory" in info:
+                found.append(web.static(info["prefix"], info["directory"]))
+            elif staged.method != "HEAD" and ("path" in info or "formatter" in info):
+                added.append(web.RouteDef(staged.method, info.get("path") or info["formatter"], staged.handler, {}))
+        for route in added:
+            found.append(route)
+            if not route.path.startswith("/api/"):
+                found.append(web.RouteDef(route.method, "/api" + route.path, route.handler, route.kwargs))
         return found
+
+    def attach(self, app: web.Application, publish: Callable[[dict[str, Any], str | None], None]) -> None:
+        """Serve the packs' routes on ``app`` (behind its middlewares) and send ``send_sync`` messages there."""
+        app.router.add_routes(self.pack_routes())
+        self.publish = publish
 
 
 PromptServer.instance = PromptServer()

@@ -35,6 +35,7 @@ from typing import Any
 
 from ..comfy import surface as comfy_surface
 from ..comfy.nodes import adapt
+from .requirements import guard_installs, missing
 from ..errors import RegistryError
 from ..node import Node
 from ..paths import PathOutsideFolder, resolve_inside
@@ -138,10 +139,14 @@ def _module_name(name: str, taken: set[str]) -> str:
 def _load(registry: NodeRegistry, report: PackReport, slow_seconds: float) -> None:
     started = time.perf_counter()
     try:
-        module = _import(report)
+        with guard_installs(report.name) as refused:
+            module = _import(report)
     except (Exception, SystemExit) as error:
         _fail(report, "import failed", error)
     else:
+        if refused:  # the pack caught the refusal and went on: say what it tried
+            report.warnings.append(f"tried to run {refused[0]!r} while loading (refused; see "
+                                   f"'worldgraph packs install {report.name}')")
         _register(registry, report, module)
         _web_directory(report, module)
     report.seconds = time.perf_counter() - started
@@ -256,9 +261,10 @@ def _web_directory(report: PackReport, module: types.ModuleType) -> None:
 def _fail(report: PackReport, what: str, error: BaseException) -> None:
     report.status = FAILED
     report.error = f"{what}: {type(error).__name__}: {error}"
-    if isinstance(error, ImportError) and report.requirements:
-        report.error += (f" (the pack lists requirements, not installed automatically: "
-                         f"{', '.join(report.requirements)})")
+    report.missing = missing(report.requirements, report.error) if isinstance(error, ImportError) else []
+    if report.missing:
+        report.error += (f" (missing: {', '.join(report.missing)}; nothing is installed automatically: run "
+                         f"'worldgraph packs install {report.name}')")
     report.traceback = _summary(error)
     log.warning("%s: %s", report.where(), report.error)
 

@@ -33,6 +33,8 @@ class PackReport:
     seconds: float = 0.0
     slow: bool = False
     requirements: list[str] = field(default_factory=list)
+    #: what ``worldgraph packs install`` would install for it: unsatisfied requirements, the module it lacked
+    missing: list[str] = field(default_factory=list)
     web_directory: Path | None = None
 
     @property
@@ -50,7 +52,7 @@ class PackReport:
             "error": self.error, "traceback": self.traceback, "nodes": list(self.nodes),
             "node_errors": list(self.node_errors), "duplicates": list(self.duplicates),
             "warnings": list(self.warnings), "seconds": round(self.seconds, 4), "slow": self.slow,
-            "requirements": list(self.requirements),
+            "requirements": list(self.requirements), "missing": list(self.missing),
         }
 
 

@@ -12,14 +12,17 @@ import sys
 from pathlib import Path
 
 from ...paths import Paths
+from . import placeholders
 
 SURFACE = Path(__file__).resolve().parent / "modules"
 
 
 def make_importable() -> None:
-    """Put ComfyUI's module names within a pack's reach (after everything installed: a real one wins)."""
+    """Put ComfyUI's module names within a pack's reach (after everything installed: a real one wins), and the
+    parts Worldgraph does not provide as placeholders (``placeholders``)."""
     if str(SURFACE) not in sys.path:
         sys.path.append(str(SURFACE))
+    placeholders.install()
 
 
 def configure(root: Path, paths: Paths) -> None:

@@ -31,6 +31,8 @@ def use_root(root: Path, input_dir: Path, output_dir: Path, temp_dir: Path) -> N
     base_path, models_dir = str(root), str(root / "models")
     output_directory, input_directory, temp_directory = str(output_dir), str(input_dir), str(temp_dir)
     user_directory = str(root / "user")
+    for folder in (output_directory, input_directory, temp_directory):
+        os.makedirs(folder, exist_ok=True)  # as ComfyUI does at start: packs list these folders as they load
     folder_names_and_paths.clear()
     for kind in _KINDS:
         extensions = {".yaml", ".json"} if kind == "configs" else set() if kind == "diffusers" \

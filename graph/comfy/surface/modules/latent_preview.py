@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from comfy.utils import ProgressBar
+from graph.comfy.surface.placeholders import missing_names
 
 
 def get_previewer(device: Any, latent_format: Any) -> None:
@@ -22,3 +23,6 @@ def prepare_callback(model: Any, steps: int, x0_output_dict: dict[str, Any] | No
         bar.update_absolute(step + 1, total_steps)
 
     return callback
+
+#: ComfyUI's names this module does not provide are placeholders that fail when used (surface/placeholders.py)
+__getattr__ = missing_names("latent_preview")

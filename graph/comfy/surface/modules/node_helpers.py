@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from typing import Any
+from graph.comfy.surface.placeholders import missing_names
 
 
 def conditioning_set_values(conditioning: list[Any], values: dict[str, Any] | None = None,
@@ -55,3 +56,6 @@ def image_alpha_fix(destination: Any, source: Any) -> tuple[Any, Any]:
         pad = torch.ones_like(source[..., :1]).expand(*source.shape[:-1], destination.shape[-1] - source.shape[-1])
         source = torch.cat((source, pad), dim=-1)
     return destination, source
+
+#: ComfyUI's names this module does not provide are placeholders that fail when used (surface/placeholders.py)
+__getattr__ = missing_names("node_helpers")

@@ -10,6 +10,14 @@ async def hello(request):
                               "preview_event": BinaryEventTypes.PREVIEW_IMAGE})
 
 
+async def direct(request):
+    return web.json_response({"direct": True})
+
+
+# some packs add routes to the app's router itself, at import (before the server runs)
+PromptServer.instance.app.router.add_route("GET", "/comfy_server_pack/direct", direct)
+
+
 class Announce:
     RETURN_TYPES = ("STRING",)
     FUNCTION = "go"

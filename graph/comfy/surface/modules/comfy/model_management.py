@@ -12,6 +12,7 @@ from typing import Any
 
 from graph.comfy.running import current
 from graph.errors import Interrupted
+from graph.comfy.surface.placeholders import missing_names
 
 
 class VRAMState(Enum):
@@ -137,3 +138,6 @@ def interrupt_current_processing(value: bool = True) -> None:
     node = current()
     if node is not None and value:
         node.interrupt.request()
+
+#: ComfyUI's names this module does not provide are placeholders that fail when used (surface/placeholders.py)
+__getattr__ = missing_names("comfy.model_management")

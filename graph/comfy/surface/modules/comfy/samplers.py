@@ -1,6 +1,7 @@
 """ComfyUI's ``comfy.samplers`` names: packs list them in their inputs. Worldgraph runs no diffusion sampler."""
 
 from __future__ import annotations
+from graph.comfy.surface.placeholders import missing_names
 
 SAMPLER_NAMES = ["euler", "euler_cfg_pp", "euler_ancestral", "euler_ancestral_cfg_pp", "heun", "heunpp2", "dpm_2",
                  "dpm_2_ancestral", "lms", "dpm_fast", "dpm_adaptive", "dpmpp_2s_ancestral", "dpmpp_sde",
@@ -13,3 +14,6 @@ SCHEDULER_NAMES = ["normal", "karras", "exponential", "sgm_uniform", "simple", "
 class KSampler:
     SAMPLERS = SAMPLER_NAMES
     SCHEDULERS = SCHEDULER_NAMES
+
+#: ComfyUI's names this module does not provide are placeholders that fail when used (surface/placeholders.py)
+__getattr__ = missing_names("comfy.samplers")

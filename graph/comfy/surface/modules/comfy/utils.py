@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from graph.comfy.running import current
+from graph.comfy.surface.placeholders import missing_names
 
 PROGRESS_BAR_ENABLED = True
 _global_hook: Callable[..., None] | None = None
@@ -66,6 +67,13 @@ def common_upscale(samples: Any, width: int, height: int, upscale_method: str, c
     return functional.interpolate(samples, size=(height, width), mode=mode, **aligned)
 
 
+def save_torch_file(tensors: dict[str, Any], path: str, metadata: dict[str, str] | None = None) -> None:
+    """Tensors to a ``.safetensors`` file."""
+    from safetensors.torch import save_file
+
+    save_file(tensors, path, metadata=metadata)
+
+
 def load_torch_file(path: str, safe_load: bool = True, device: Any = None, return_metadata: bool = False) -> Any:
     """Tensors of a ``.safetensors`` file; other formats are refused (they can run code when read)."""
     if not str(path).lower().endswith((".safetensors", ".sft")):
@@ -76,3 +84,6 @@ def load_torch_file(path: str, safe_load: bool = True, device: Any = None, retur
         tensors = {name: weights.get_tensor(name) for name in weights.keys()}  # noqa: SIM118 (not a dict)
         metadata = weights.metadata()
     return (tensors, metadata) if return_metadata else tensors
+
+#: ComfyUI's names this module does not provide are placeholders that fail when used (surface/placeholders.py)
+__getattr__ = missing_names("comfy.utils")
