@@ -75,7 +75,10 @@ export function packProblems(packs: PackReport[]): string[] {
   const problems: string[] = [];
   for (const pack of packs) {
     if (pack.status === 'failed') problems.push(`custom node pack ${pack.name} failed to load: ${pack.error}`);
-    for (const error of pack.node_errors) problems.push(`custom node pack ${pack.name}: ${error}`);
+    else if (pack.missing.length) {
+      problems.push(`custom node pack ${pack.name} lacks ${pack.missing.join(', ')}: run 'worldgraph packs install ${pack.name}'`);
+    }
+    for (const error of pack.node_errors) problems.push(`custom node pack ${pack.name}: node ${error.node} refused: ${error.error}`);
     for (const warning of pack.warnings) problems.push(`custom node pack ${pack.name}: ${warning}`);
   }
   return problems;

@@ -296,9 +296,8 @@ def _split_result(returned: Any, expected: int) -> tuple[tuple[Any, ...], Mappin
         returned = returned.get("result", (None,) * expected if "result" not in returned else ())
     if not isinstance(returned, (tuple, list)):
         raise TypeError(f"returned {type(returned).__name__}; expected a tuple of {expected} output(s)")
-    if len(returned) != expected:
-        raise TypeError(f"returned {len(returned)} output(s); RETURN_TYPES declares {expected}")
-    return tuple(returned), ui, graph
+    # as ComfyUI: outputs beyond RETURN_TYPES are dropped, missing ones are None (packs rely on both)
+    return (*returned[:expected], *(None,) * (expected - len(returned))), ui, graph
 
 
 #: ComfyUI converts typed-in values of these types before validating them

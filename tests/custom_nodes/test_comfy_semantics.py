@@ -21,7 +21,8 @@ PACKS = Path(__file__).resolve().parent / "semantics_packs"
 @pytest.fixture
 def pack_executor(tmp_path: Path) -> graph.Executor:
     executor = graph.create_executor(tmp_path, cache_dir=tmp_path / "cache")
-    [report] = load_packs(executor.registry, PackOptions((PACKS,)))
+    reports = load_packs(executor.registry, PackOptions((PACKS,), allow=frozenset({"comfy_semantics"})))
+    report = next(r for r in reports if r.name == "comfy_semantics")
     assert report.status == LOADED and not report.node_errors, report.to_dict()
     return executor
 
@@ -141,3 +142,9 @@ def test_nodes_taking_their_unique_id_are_cached_by_it(pack_executor: graph.Exec
                        "5": ("PreviewValue", {"value": ["3", 1]})}, pack_executor.registry)
     result = pack_executor.run(workflow)
     assert (shown(result, "4"), shown(result, "5")) == ("'1:0:2'", "'1:0:3'")
+
+
+def test_missing_outputs_are_none_as_in_comfyui(pack_executor: graph.Executor) -> None:
+    result = pack_executor.run(prompt({"1": ("Short", {}), "2": ("PreviewValue", {"value": ["1", 0]})},
+                                      pack_executor.registry))
+    assert result.output("1", 0) == "only" and result.output("1", 1) is None

@@ -67,12 +67,14 @@ export interface PackReport {
   status: 'loaded' | 'failed' | 'disabled';
   error: string;
   nodes: string[];
-  node_errors: string[];
-  duplicates: string[];
+  node_errors: { node: string; error: string }[];
+  duplicates: { node: string; kept: string }[];
   warnings: string[];
   seconds: number;
   slow: boolean;
   requirements: string[];
+  /** What `worldgraph packs install NAME` would install: unmet requirements, the module its import lacked. */
+  missing: string[];
 }
 
 export const api = {

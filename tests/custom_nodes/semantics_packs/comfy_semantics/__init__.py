@@ -187,7 +187,22 @@ class Resolution(nodes.PreviewImage):
         return self.save_images(images[:, :limit, :limit])
 
 
+class Short:
+    """Declares two outputs and returns one, as some packs do (ComfyUI gives None for the missing one)."""
+
+    RETURN_TYPES = ("STRING", "STRING")
+    FUNCTION = "go"
+
+    @classmethod
+    def INPUT_TYPES(cls):
+        return {"required": {}}
+
+    def go(self):
+        return ("only",)
+
+
 NODE_CLASS_MAPPINGS = {
+    "Short": Short,
     "Number": Number, "AddAll": AddAll, "SumChain": SumChain, "SourceClass": SourceClass, "Gate": Gate,
     "Handshake": Handshake, "Steps": Steps, "Judged": Judged, "Models": Models, "Resolution": Resolution,
 }
