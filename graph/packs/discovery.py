@@ -35,6 +35,7 @@ from typing import Any
 
 from ..comfy import surface as comfy_surface
 from ..comfy.nodes import adapt
+from .extensions import editor_scripts
 from .requirements import guard_installs, missing
 from ..errors import RegistryError
 from ..node import Node
@@ -252,6 +253,10 @@ def _web_directory(report: PackReport, module: types.ModuleType) -> None:
     else:
         if folder.is_dir():
             report.web_directory = folder
+            left_out = editor_scripts(folder)[1]
+            if left_out:
+                report.warnings.append(f"{len(left_out)} editor script(s) written for ComfyUI's own editor (they "
+                                       f"import its scripts/app.js) are not loaded; the pack's nodes work")
             return
         problem = f"WEB_DIRECTORY {web!r} is not a folder"
     report.warnings.append(f"{problem}; no editor extensions served")

@@ -1,13 +1,17 @@
 """Editor extensions of custom node packs: the scripts the editor loads and the files it may fetch.
 
 A loaded pack's ``WEB_DIRECTORY`` is served under ``/extensions/<pack>/``. ``scripts`` lists the URL
-of every ``.js`` file there (ComfyUI's ``GET /extensions`` shape), which the editor ``import()``s;
+of every ``.js`` file there (ComfyUI's ``GET /extensions`` shape), which the editor ``import()``s, but for
+scripts written for ComfyUI's own editor (they import its ``scripts/app.js``: LiteGraph widgets and canvas
+code that Worldgraph's editor does not run; the pack's report says how many were left out);
 ``extension_file`` resolves a requested file inside its pack's folder and nowhere else.
 """
 
 from __future__ import annotations
 
 import mimetypes
+import posixpath
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -40,10 +44,41 @@ def _files(folder: Path) -> list[str]:
     return sorted(found)
 
 
+#: an import of ComfyUI's own editor modules (``import { app } from "../../scripts/app.js"``), or its LiteGraph
+#: classes used as globals
+_COMFY_EDITOR = re.compile(
+    r"""(?:from|import)\s*\(?\s*["'][^"']*scripts/(?:app|api|ui|widgets|utils|domWidget)\.js["']"""
+    r"""|\b(?:LGraphCanvas|LGraphNode|LiteGraph)\b""")
+#: a relative import of another script (``from "./utils.js"``)
+_RELATIVE_IMPORT = re.compile(r"""(?:from|import)\s*\(?\s*["'](\.{1,2}/[^"']+)["']""")
+
+
+def editor_scripts(folder: Path) -> tuple[list[str], list[str]]:
+    """The ``.js`` files of ``folder``: those Worldgraph's editor can load, and those written for ComfyUI's
+    (importing its editor, using LiteGraph, or importing such a script of the pack)."""
+    texts = {}
+    for name in _files(folder):
+        if name.endswith((".js", ".mjs")):
+            try:
+                texts[name] = (folder / name).read_text(encoding="utf-8", errors="replace")
+            except OSError:
+                continue
+    theirs = {name for name, text in texts.items() if _COMFY_EDITOR.search(text)}
+    imports = {name: {posixpath.normpath(posixpath.join(posixpath.dirname(name), target))
+                      for target in _RELATIVE_IMPORT.findall(text)} for name, text in texts.items()}
+    grew = True
+    while grew:  # a script importing one written for ComfyUI's editor cannot load either
+        more = {name for name in texts if name not in theirs and imports[name] & theirs}
+        theirs |= more
+        grew = bool(more)
+    return [name for name in texts if name not in theirs], sorted(theirs)
+
+
 def scripts(packs: Iterable[PackReport]) -> list[str]:
-    """``["/extensions/<pack>/<file>.js", ...]`` for every loaded pack with a web folder."""
+    """``["/extensions/<pack>/<file>.js", ...]`` for every loaded pack with a web folder (scripts written for
+    ComfyUI's own editor left out)."""
     return [f"{URL_PREFIX}/{quote(pack.name)}/{quote(name)}"
-            for pack, folder in _served(packs) for name in _files(folder) if name.endswith((".js", ".mjs"))]
+            for pack, folder in _served(packs) for name in editor_scripts(folder)[0]]
 
 
 def listing(packs: Iterable[PackReport]) -> dict[str, Any]:

@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 import graph
-from graph.packs import FAILED, LOADED, PackOptions, load_packs
+from graph.packs import FAILED, LOADED, PackOptions, load_packs, scripts
 from graph.packs.requirements import missing, unsatisfied
 
 INSTALLS_AT_IMPORT = """
@@ -63,3 +63,16 @@ def test_packs_list_names_what_each_pack_lacks(tmp_path: Path) -> None:
                             text=True, timeout=120)
     assert listed.returncode == 0, listed.stderr
     assert "needy" in listed.stdout and "missing: worldgraph-surely-absent" in listed.stdout
+
+
+def test_editor_scripts_written_for_comfyuis_editor_are_left_out_and_counted(tmp_path: Path) -> None:
+    _pack(tmp_path, "styled", "WEB_DIRECTORY = 'web'\nNODE_CLASS_MAPPINGS = {}\n")
+    web = tmp_path / "styled" / "web"
+    web.mkdir()
+    (web / "ours.js").write_text("export default { name: 'styled.ours', setup() {} };\n")
+    (web / "theirs.js").write_text('import { app } from "../../scripts/app.js";\napp.registerExtension({});\n')
+    (web / "dynamic.js").write_text('const { api } = await import("/scripts/api.js");\n')
+    [report] = load_packs(graph.load_registry(), PackOptions((tmp_path,)))
+    assert scripts([report]) == ["/extensions/styled/ours.js"]
+    assert report.warnings == ["2 editor script(s) written for ComfyUI's own editor (they import its "
+                               "scripts/app.js) are not loaded; the pack's nodes work"]

@@ -40,7 +40,7 @@ def placeholder_class(qualified: str) -> type:
     module, name = qualified.rsplit(".", 1)
 
     def refuse(self: Any, *args: Any, **kwargs: Any) -> None:
-        raise ComfyUnavailable(f"ComfyUI's {qualified} is not provided by Worldgraph (it runs no diffusion models); "
+        raise ComfyUnavailable(f"ComfyUI's {qualified} is not provided by Worldgraph; "
                                f"see 'ComfyUI's modules' in docs/custom-nodes.md")
 
     return _PlaceholderType(name, (), {"__init__": refuse, "__module__": module})
