@@ -32,6 +32,11 @@ function OpenDialog() {
     api.templates().then(setTemplates, () => setTemplates([]));
   };
   useEffect(refresh, []);
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => { if (e.key === 'Escape') close(); };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [close]);
   const remove = async (name: string) => {
     if (!window.confirm(`Delete ${name}?`)) return;
     await api.deleteWorkflow(name).catch((error: Error) => notify('error', error.message));
