@@ -92,9 +92,11 @@ const cases: { name: string; events: RunEvent[]; tab?: Partial<TabRun>; check?(s
     check: (state) => expect(state.alerts).toEqual([]),
   },
   {
-    name: 'execution_interrupted stops the run',
-    events: [queued('p1'), start('p1', 2), executing('p1', '1'), { type: 'execution_interrupted', data: { prompt_id: 'p1', node_id: '1' } }],
-    tab: { state: 'interrupted', executing: null },
+    name: 'execution_interrupted stops the run, leaving no running badge and no bar part-way',
+    events: [queued('p1'), start('p1', 2), executing('p1', '0'), executing('p1', '1'), progress('p1', '1', 7, 8),
+      { type: 'execution_interrupted', data: { prompt_id: 'p1', node_id: '1' } }],
+    tab: { state: 'interrupted', executing: null, nodes: { 0: { status: 'done' } } },
+    check: (state) => expect(overallProgress(state.runs.tab)).toBe(0),
   },
   {
     name: "events of prompts that are not the tab's current run are ignored; unknown prompts are held back",

@@ -91,6 +91,7 @@ export function problemsFrom(nodeErrors: Record<string, NodeErrorEntry>): Record
 /** Overall progress of a run in [0, 1]: finished nodes, plus the running node's fraction. */
 export function overallProgress(run: TabRun): number {
   if (run.state === 'success') return 1;
+  if (run.state === 'interrupted' || run.state === 'cancelled') return 0; // stopped: no bar left part-way
   if (!run.planned) return 0;
   let finished = 0;
   for (const node of Object.values(run.nodes)) {
@@ -129,7 +130,8 @@ function step(state: RunState, event: RunEvent): RunState {
     case 'run_settled': {
       const settled = (['success', 'error', 'interrupted'] as const).find((s) => s === event.status) ?? 'error';
       return updateRun(state, event.promptId, (run) => ({
-        ...run, state: settled, executing: null, nodes: finishRunning(run), outputs: { ...run.outputs, ...event.outputs },
+        ...run, state: settled, executing: null, nodes: settled === 'success' ? finishRunning(run) : stopRunning(run),
+        outputs: { ...run.outputs, ...event.outputs },
       }));
     }
     case 'status':
@@ -175,7 +177,7 @@ function step(state: RunState, event: RunEvent): RunState {
       return { ...next, alerts: [...state.alerts, `node ${node} (${type ?? 'node'}) failed: ${message}`] };
     }
     case 'execution_interrupted':
-      return updateRun(state, promptId, (run) => ({ ...run, state: 'interrupted', executing: null }));
+      return updateRun(state, promptId, (run) => ({ ...run, state: 'interrupted', executing: null, nodes: stopRunning(run) }));
     case 'progress_state':
       return state; // ComfyUI's summary of what executing, progress and executed already said
   }
@@ -191,6 +193,11 @@ function updateRun(state: RunState, promptId: string, update: (run: TabRun) => T
   const run = tab ? state.runs[tab] : undefined;
   if (!tab || !run || run.promptId !== promptId) return state;
   return setRun(state, tab, update(run));
+}
+
+/** The nodes without those still marked running (a run that stopped leaves no running badge behind). */
+function stopRunning(run: TabRun): Record<string, NodeRun> {
+  return Object.fromEntries(Object.entries(run.nodes).filter(([, node]) => node.status !== 'running'));
 }
 
 /** The nodes with the running one (if any) marked done. */
