@@ -140,13 +140,14 @@ export async function closeTab(id: string): Promise<void> {
   useEditor.getState().closeTab(id);
 }
 
-export async function queue(): Promise<void> {
+/** Queue the active tab (``front``: ahead of the jobs waiting). */
+export async function queue(front = false): Promise<void> {
   const editor = useEditor.getState();
   const tab = activeTab(editor);
   if (!tab) return;
   const run = useRun.getState();
   try {
-    const accepted = await api.queuePrompt(toWorkflow(tab.doc), run.clientId);
+    const accepted = await api.queuePrompt(toWorkflow(tab.doc), run.clientId, front);
     run.dispatch({ type: 'prompt_queued', tab: tab.id, promptId: accepted.prompt_id });
     editor.change((doc) => randomiseSeeds(doc), { undoable: false });
   } catch (error) {
@@ -157,6 +158,11 @@ export async function queue(): Promise<void> {
       notify('error', `cannot queue: ${message(error)}`);
     }
   }
+}
+
+/** Interrupt the running job (ComfyUI's Ctrl+Alt+Enter). */
+export async function interrupt(): Promise<void> {
+  await api.interrupt().catch((error: unknown) => notify('error', `cannot interrupt: ${message(error)}`));
 }
 
 export function copy(): void {
@@ -229,6 +235,8 @@ export const shortcuts: Record<Exclude<CommandId, 'closeMenu'>, (view: CanvasVie
   saveAs: () => void save(true),
   open: () => useUi.getState().showOpen(),
   queue: () => void queue(),
+  queueFront: () => void queue(true),
+  interrupt: () => void interrupt(),
   undo: () => useEditor.getState().undo(),
   redo: () => useEditor.getState().redo(),
   copy,

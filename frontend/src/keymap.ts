@@ -8,7 +8,7 @@
 export type KeyContext = 'anywhere' | 'canvas' | 'menu';
 
 export type CommandId =
-  | 'save' | 'saveAs' | 'open' | 'queue' | 'undo' | 'redo' | 'copy' | 'paste' | 'selectAll' | 'group' | 'duplicate'
+  | 'save' | 'saveAs' | 'open' | 'queue' | 'queueFront' | 'interrupt' | 'undo' | 'redo' | 'copy' | 'paste' | 'selectAll' | 'group' | 'duplicate'
   | 'delete' | 'fitView' | 'play' | 'closeMenu';
 
 export interface KeyBinding {
@@ -24,6 +24,8 @@ export const KEYMAP: readonly KeyBinding[] = [
   { keys: 'Mod+Shift+S', command: 'saveAs', description: 'save as', when: 'anywhere' },
   { keys: 'Mod+O', command: 'open', description: 'open a saved workflow or a template', when: 'anywhere' },
   { keys: 'Mod+Enter', command: 'queue', description: 'queue the active tab', when: 'anywhere' },
+  { keys: 'Mod+Shift+Enter', command: 'queueFront', description: 'queue the active tab at the front of the queue', when: 'anywhere' },
+  { keys: 'Mod+Alt+Enter', command: 'interrupt', description: 'interrupt the running job', when: 'anywhere' },
   { keys: 'Mod+Z', command: 'undo', description: 'undo', when: 'canvas' },
   { keys: 'Mod+Shift+Z', command: 'redo', description: 'redo', when: 'canvas' },
   { keys: 'Mod+Y', command: 'redo', description: 'redo', when: 'canvas' },

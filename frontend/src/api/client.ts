@@ -80,8 +80,8 @@ export interface PackReport {
 export const api = {
   objectInfo: () => request<ObjectInfo>('/object_info'),
   socketTypes: () => request<Record<string, SocketTypeInfo>>('/socket_types'),
-  queuePrompt: (prompt: WorkflowJson, clientId: string) =>
-    request<PromptAccepted>('/prompt', json({ prompt, client_id: clientId })),
+  queuePrompt: (prompt: WorkflowJson, clientId: string, front = false) =>
+    request<PromptAccepted>('/prompt', json({ prompt, client_id: clientId, ...(front ? { front: true } : {}) })),
   queue: () => request<QueueState>('/queue'),
   cancel: (ids: string[]) => request<{ removed: number }>('/queue', json({ delete: ids })),
   interrupt: (promptId?: string) => request<unknown>('/interrupt', json(promptId ? { prompt_id: promptId } : {})),
