@@ -189,6 +189,30 @@ test('right-click menus: duplicate a node, delete a link, add a node', async () 
   await expect.poll(() => edges(page).count()).toBe(1);
 });
 
+test('after a Shift+drag box selection, the selected nodes still take right-clicks and widget clicks', async () => {
+  await page.getByRole('button', { name: 'new tab' }).click();
+  await addNode(page, { x: 300, y: 250 }, 'integer');
+  await addNode(page, { x: 700, y: 250 }, 'integer');
+  const first = (await node(page, '1').boundingBox())!;
+  const second = (await node(page, '2').boundingBox())!;
+  await page.keyboard.down('Shift');
+  await page.mouse.move(first.x - 30, first.y - 30);
+  await page.mouse.down();
+  await page.mouse.move(second.x + second.width + 30, second.y + second.height + 30, { steps: 8 });
+  await page.mouse.up();
+  await page.keyboard.up('Shift');
+  await expect.poll(() => page.locator('.react-flow__node.selected').count()).toBe(2);
+
+  await node(page, '2').locator('.wg-node-header').click({ button: 'right' });
+  await page.getByRole('menuitem', { name: 'Duplicate' }).waitFor();
+  await page.keyboard.press('Escape');
+  const field = node(page, '1').locator('input').first();
+  await field.click();
+  await field.fill('42');
+  await field.press('Enter');
+  await expect.poll(async () => (await activeWorkflow(page)).nodes['1'].inputs.value).toBe(42);
+});
+
 test('a 500-node workflow opens and stays interactive', async () => {
   await page.locator('input[aria-label="import file"]').setInputFiles({
     name: 'chain-500.json', mimeType: 'application/json', buffer: Buffer.from(JSON.stringify(chainWorkflow(500))),
