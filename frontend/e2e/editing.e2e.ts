@@ -211,6 +211,16 @@ test('after a Shift+drag box selection, the selected nodes still take right-clic
   await field.fill('42');
   await field.press('Enter');
   await expect.poll(async () => (await activeWorkflow(page)).nodes['1'].inputs.value).toBe(42);
+
+  await page.locator('.react-flow__pane').click({ position: { x: 40, y: 600 } });  // nothing selected
+  await expect.poll(() => page.locator('.react-flow__node.selected').count()).toBe(0);
+  await page.keyboard.down('Control');  // Ctrl+drag box-selects too, as in ComfyUI
+  await page.mouse.move(first.x - 30, first.y - 30);
+  await page.mouse.down();
+  await page.mouse.move(second.x + second.width + 30, second.y + second.height + 30, { steps: 8 });
+  await page.mouse.up();
+  await page.keyboard.up('Control');
+  await expect.poll(() => page.locator('.react-flow__node.selected').count()).toBe(2);
 });
 
 test('a 500-node workflow opens and stays interactive', async () => {

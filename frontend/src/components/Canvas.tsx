@@ -185,7 +185,7 @@ export function Canvas({ onReady }: { onReady(instance: ReactFlowInstance<FlowNo
           onMoveEnd={(_, viewport) => useEditor.getState().setViewport(viewport)}
           deleteKeyCode={null}
           zoomOnDoubleClick={false}
-          selectionKeyCode="Shift"
+          selectionKeyCode={["Shift", "Control", "Meta"]}
           multiSelectionKeyCode={['Control', 'Meta']}
           selectionMode={SelectionMode.Partial}
           onlyRenderVisibleElements
