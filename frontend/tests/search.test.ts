@@ -54,4 +54,21 @@ describe('searchNodes', () => {
     expect(names(found.slice(0, 4)).sort()).toEqual(['SaveAudio', 'SaveFrames', 'SaveImage', 'SaveVideo']);
     expect(found.slice(4).every((d) => !d.displayName.toLowerCase().startsWith('save'))).toBe(true);
   });
+
+  test('a typo is forgiven: letters left out, one wrong, extra or swapped; exact matches still rank first', () => {
+    const world = [def('WanderRollout', 'Wander rollout', 'world'), def('RenderVideo', 'Render video', 'world'),
+      def('Wind', 'Wind', 'audio')];
+    expect(names(searchNodes(world, 'wandr'))).toEqual(['WanderRollout']);
+    expect(names(searchNodes(world, 'rendr vidoe'))).toEqual(['RenderVideo']);
+    expect(names(searchNodes(world, 'wnader'))).toEqual(['WanderRollout']);
+    expect(names(searchNodes(world, 'wi'))).toEqual(['Wind']);  // two letters: no guessing
+    expect(names(searchNodes(world, 'xyzzy'))).toEqual([]);
+  });
+
+  test('with a dropped wire, nodes taking exactly its type rank before those taking anything', () => {
+    const wander = parseNodeDef({ ...entry('WanderRollout', { world: ['WORLD'] }), display_name: 'Wander rollout', category: 'world' });
+    const preview = parseNodeDef({ ...entry('PreviewValue', { value: ['*'] }), display_name: 'Preview value', category: 'a' });
+    expect(names(searchNodes([preview, wander], '', undefined, { type: 'WORLD', into: true }))).toEqual(['WanderRollout', 'PreviewValue']);
+    expect(names(searchNodes([preview, wander], ''))).toEqual(['PreviewValue', 'WanderRollout']);
+  });
 });

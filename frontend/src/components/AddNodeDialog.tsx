@@ -1,6 +1,7 @@
 /** The add-node dialog: search the library, grouped by category; arrows and Enter to choose. */
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { NodeDef } from '../api/objectInfo';
+import type { WireFit } from '../graph/search';
 import { searchNodes } from '../graph/search';
 import { useEditor } from '../store/editor';
 
@@ -11,6 +12,8 @@ export interface AddNodeRequest {
   screen: { x: number; y: number };
   /** Only these classes (a wire dropped on the canvas: the nodes it can connect to). */
   allowed?: Set<string>;
+  /** The dropped wire: nodes with a socket of exactly its type rank first. */
+  wire?: WireFit;
   hint?: string;
 }
 
@@ -21,7 +24,8 @@ export function AddNodeDialog({ request, onChoose, onClose }: {
   const [query, setQuery] = useState('');
   const [index, setIndex] = useState(0);
   const list = useRef<HTMLDivElement>(null);
-  const found = useMemo(() => searchNodes(library.values(), query, request.allowed), [library, query, request.allowed]);
+  const found = useMemo(() => searchNodes(library.values(), query, request.allowed, request.wire),
+    [library, query, request.allowed, request.wire]);
   useEffect(() => setIndex(0), [query]);
   useEffect(() => {
     list.current?.querySelector('.active')?.scrollIntoView({ block: 'nearest' });

@@ -79,6 +79,7 @@ export function Canvas({ onReady }: { onReady(instance: ReactFlowInstance<FlowNo
       at: flow.current.screenToFlowPosition({ x: point.clientX, y: point.clientY }),
       screen: { x: point.clientX, y: point.clientY },
       allowed: fromSource ? nodesAccepting(lib, valueType) : nodesProducing(lib, valueType),
+      wire: { type: valueType, into: fromSource },
       hint: fromSource ? `nodes that take ${valueType}` : `nodes that give ${valueType}`,
       pending: { node: fromNode.id, handle: name, type: state.fromHandle.type, valueType },
     });
