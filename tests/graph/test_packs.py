@@ -101,9 +101,11 @@ def test_every_failure_stays_inside_its_pack(packs: Path, registry: graph.NodeRe
     assert registry.source("GoodAdd") == "custom_nodes/good"
 
     missing = reports["missing_dep"]
-    assert missing.error == ("import failed: ModuleNotFoundError: No module named 'not_a_module_anywhere' (the pack "
-                             "lists requirements, not installed automatically: not-a-module-anywhere>=1.0)")
+    assert missing.error == ("import failed: ModuleNotFoundError: No module named 'not_a_module_anywhere' (missing: "
+                             "not-a-module-anywhere>=1.0; nothing is installed automatically: run 'worldgraph packs "
+                             "install missing_dep')")
     assert missing.requirements == ["not-a-module-anywhere>=1.0"]
+    assert missing.missing == ["not-a-module-anywhere>=1.0"]  # the listed requirement gives the module
     assert 'missing_dep/__init__.py", line 1' in missing.traceback and "importlib" not in missing.traceback
     assert missing.traceback.endswith("ModuleNotFoundError: No module named 'not_a_module_anywhere'")
     assert reports["syntax"].error.startswith("import failed: SyntaxError: ")

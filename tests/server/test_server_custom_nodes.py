@@ -51,7 +51,9 @@ async def test_the_listing(make_app: Any, packs: PackReports, prefix: str) -> No
     assert contract["module"] == "custom_nodes.comfy_contract" and isinstance(contract["seconds"], float)
     failing = listed["failing"]
     assert failing["status"] == "failed" and failing["web_directory"] is None and failing["scripts"] == []
-    assert failing["error"] == "import failed: ModuleNotFoundError: No module named 'not_there'"
+    assert failing["error"] == ("import failed: ModuleNotFoundError: No module named 'not_there' (missing: not-there; "
+                                "nothing is installed automatically: run 'worldgraph packs install failing')")
+    assert failing["missing"] == ["not-there"]
     assert failing["traceback"].endswith("ModuleNotFoundError: No module named 'not_there'")
     assert listed["linky"]["scripts"] == []  # its only script links out of the folder
 

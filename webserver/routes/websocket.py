@@ -20,8 +20,9 @@ async def websocket(request: web.Request) -> web.WebSocketResponse:
     hub = request.app[HUB]
     await ws.prepare(request)  # a client already gone raises: the error middleware answers nobody
     try:
-        hub.clients.setdefault(client_id, set()).add(ws)
         remaining = await asyncio.to_thread(request.app[WORKER].queue_remaining)
+        # registered and greeted with nothing awaited between: no broadcast can come before the greeting
+        hub.clients.setdefault(client_id, set()).add(ws)
         await ws.send_json(protocol.status(remaining, sid=client_id))
         async for message in ws:
             if message.type == WSMsgType.ERROR:
