@@ -12,13 +12,13 @@ import inspect
 import time
 import traceback
 import uuid
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from .comfy.blocking import ExecutionBlocker
+from .comfy.blocking import blocker_among
 from .concurrent import AsyncWork
 from .comfy.boundary import ComfyList, items_of, merge_ui, per_item
 from .errors import Interrupted, NodeExecutionError, WorkflowError
@@ -101,7 +101,7 @@ class _Run:
         try:
             self.evaluate(self.targets)
         except Interrupted as interrupted:
-            self.awaiting.close()
+            self.awaiting.close()  # first: what the awaited code queued goes out before the interruption
             interrupted.executed = list(self.result.executed)
             interrupted.node_id = interrupted.node_id or self.current
             self.emit(RunInterrupted(self.result.run_id, interrupted.node_id, tuple(self.result.executed)))
@@ -284,7 +284,7 @@ class _Run:
         schema = node.node_class.schema
         started = time.perf_counter()
         inputs = self.inputs(node_id)
-        blocker = None if node.node_class.handles_blockers else _blocker(inputs.values())
+        blocker = None if node.node_class.handles_blockers else blocker_among(inputs.values())
         if blocker is not None:  # blocked: it does not run, and its outputs block what they reach
             self.result.values[node_id] = (blocker,) * len(schema.outputs)
             return
@@ -322,7 +322,7 @@ class _Run:
         uis: list[Mapping[str, Any]] = []
         context = self.context(node_id)  # one for every call: its output files are numbered on
         for values in per_item({name: items_of(value) for name, value in inputs.items()}):
-            blocker = _blocker(values.values())
+            blocker = blocker_among(values.values())
             if blocker is not None:  # this item is blocked: no call, no files, its outputs block too
                 results.append((blocker,) * len(schema.outputs))
                 continue
@@ -486,11 +486,6 @@ class RunView:
 
     def node_ids(self) -> list[str]:
         return list(self._nodes)
-
-
-def _blocker(values: Iterable[Any]) -> ExecutionBlocker | None:
-    """The first of ``values`` that is an ``ExecutionBlocker`` (a list holding one blocks only that item)."""
-    return next((value for value in values if isinstance(value, ExecutionBlocker)), None)
 
 
 def _refs(outputs: Sequence[Any]) -> list[Ref]:

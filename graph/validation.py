@@ -153,7 +153,7 @@ class _Checker:
             if spec is None and not schema.open_inputs:
                 self.error(node_id, f"is linked but {schema.name} has no such input", name, kind="bad_link")
             elif spec is not None:
-                self.check_link(node_id, spec, link)
+                self.check_link(node_id, node_class, spec, link)
         constants: dict[str, Any] = {}
         given = self.workflow.nodes[node_id].inputs
         for spec in schema.inputs:
@@ -192,7 +192,7 @@ class _Checker:
         if problem:
             self.error(node_id, problem, kind="custom_validation")
 
-    def check_link(self, node_id: str, spec: Input, link: Link) -> None:
+    def check_link(self, node_id: str, node_class: type[Node], spec: Input, link: Link) -> None:
         source_class = self.node_class(link.source)
         if source_class is None:
             return  # the unknown class is reported on its own node
@@ -204,7 +204,7 @@ class _Checker:
             names = ", ".join(o.name for o in source_schema.outputs) or "none"
             self.error(node_id, f"is linked to output {link.output!r} of {source}, which has no such output "
                        f"(outputs: {names})", spec.name, kind="bad_link")
-        elif not checked.compatible and self.node_class(node_id).typed_links:  # type: ignore[union-attr]
+        elif not checked.compatible and node_class.typed_links:
             self.error(node_id, f"expects {spec.type} but is linked to output {link.output!r} of {source}, "
                        f"which gives {checked.produced}", spec.name, kind="type_mismatch")
 

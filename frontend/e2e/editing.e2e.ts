@@ -195,12 +195,16 @@ test('after a Shift+drag box selection, the selected nodes still take right-clic
   await addNode(page, { x: 700, y: 250 }, 'integer');
   const first = (await node(page, '1').boundingBox())!;
   const second = (await node(page, '2').boundingBox())!;
-  await page.keyboard.down('Shift');
-  await page.mouse.move(first.x - 30, first.y - 30);
-  await page.mouse.down();
-  await page.mouse.move(second.x + second.width + 30, second.y + second.height + 30, { steps: 8 });
-  await page.mouse.up();
-  await page.keyboard.up('Shift');
+  /** Drag a box around both nodes, holding ``key``. */
+  const boxSelect = async (key: string) => {
+    await page.keyboard.down(key);
+    await page.mouse.move(first.x - 30, first.y - 30);
+    await page.mouse.down();
+    await page.mouse.move(second.x + second.width + 30, second.y + second.height + 30, { steps: 8 });
+    await page.mouse.up();
+    await page.keyboard.up(key);
+  };
+  await boxSelect('Shift');
   await expect.poll(() => page.locator('.react-flow__node.selected').count()).toBe(2);
 
   await node(page, '2').locator('.wg-node-header').click({ button: 'right' });
@@ -214,12 +218,7 @@ test('after a Shift+drag box selection, the selected nodes still take right-clic
 
   await page.locator('.react-flow__pane').click({ position: { x: 40, y: 600 } });  // nothing selected
   await expect.poll(() => page.locator('.react-flow__node.selected').count()).toBe(0);
-  await page.keyboard.down('Control');  // Ctrl+drag box-selects too, as in ComfyUI
-  await page.mouse.move(first.x - 30, first.y - 30);
-  await page.mouse.down();
-  await page.mouse.move(second.x + second.width + 30, second.y + second.height + 30, { steps: 8 });
-  await page.mouse.up();
-  await page.keyboard.up('Control');
+  await boxSelect('Control');  // Ctrl+drag box-selects too, as in ComfyUI
   await expect.poll(() => page.locator('.react-flow__node.selected').count()).toBe(2);
 });
 

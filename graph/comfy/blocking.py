@@ -27,6 +27,11 @@ class ExecutionBlocker:
         return hash((ExecutionBlocker, self.message))
 
 
+def blocker_among(values: Iterable[Any]) -> ExecutionBlocker | None:
+    """The first of ``values`` that is a blocker (a list holding one is not: only that item is blocked)."""
+    return next((value for value in values if isinstance(value, ExecutionBlocker)), None)
+
+
 def first_blocker(values: Iterable[Any]) -> ExecutionBlocker | None:
     """The first blocker among ``values`` (a list value counts when any of its items is one), or None."""
     for value in values:

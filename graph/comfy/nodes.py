@@ -33,7 +33,7 @@ from ..registry import NodeRegistry
 from ..types import BOOLEAN, COMBO, FLOAT, INT, STRING, WIDGET_TYPES, split_types
 from ..workflow import Workflow
 from .blocking import ExecutionBlocker, first_blocker
-from .boundary import ComfyList, merge_ui, per_item
+from .boundary import ComfyList, items_of, merge_ui, per_item
 from .dynprompt import DynamicPrompt
 from .inputs import HIDDEN_CONTEXT, ComfyContractError, parse_input_types, type_name_of
 from .prompt import comfy_workflow, to_api_prompt
@@ -60,7 +60,7 @@ class Contract:
         """Every input as a list of items, hidden inputs included (values arrive in ComfyUI's form; a raw link as
         ComfyUI's ``[node_id, output_index]``)."""
         run = values.get("run")
-        listed = {name: [_link(value, run)] if isinstance(value, Ref) else _items(value)
+        listed = {name: [_link(value, run)] if isinstance(value, Ref) else items_of(value)
                   for name, value in values.items()
                   if name in self.input_types or (self.open_inputs and name not in CONTEXT_ITEMS)}
         for name, kind in self.hidden.items():
@@ -135,7 +135,8 @@ class Contract:
         for index in range(len(self.output_types)):
             values = [result[index] for result in results]
             if self.output_is_list[index]:
-                merged.append(ComfyList(item for value in values for item in _items(value, always=True)))
+                merged.append(ComfyList(item for value in values
+                                        for item in (value if isinstance(value, (list, tuple)) else [value])))
             else:
                 merged.append(values[0] if len(values) == 1 else ComfyList(values))
         return tuple(merged)
@@ -220,7 +221,7 @@ def adapt(name: str, comfy_class: Any, registry: NodeRegistry, display_name: str
         raise ComfyContractError(f"INPUT_TYPES() failed: {type(error).__name__}: {error}") from error
     parsed = parse_input_types(declared)
     function_object = getattr(comfy_class, function)
-    open_inputs = parsed.open or _takes_kwargs(function_object)
+    open_inputs = parsed.open or _has_kwargs(_parameters(function_object))
     declared_names = {spec.name for spec in parsed.inputs}
     context = {item for kind in parsed.hidden.values() if (item := HIDDEN_CONTEXT.get(kind))}
     context |= {item for item in ("node_id", "progress", "interrupt", "message") if item not in declared_names}
@@ -278,13 +279,6 @@ def _sequence(comfy_class: type, attribute: str) -> list[Any]:
     return list(value)
 
 
-def _items(value: Any, always: bool = False) -> list[Any]:
-    """A ComfyList's items, or the value as a one-item list (``always``: any list or tuple's items)."""
-    if isinstance(value, ComfyList) or (always and isinstance(value, (list, tuple))):
-        return list(value)
-    return [value]
-
-
 def _split_result(returned: Any, expected: int) -> tuple[tuple[Any, ...], Mapping[str, Any] | None, Any]:
     """A call's result, ``(outputs...)`` or ``{"ui": ..., "result": (...), "expand": graph}``, as (outputs, ui,
     graph or None). An output node may return only ``{"ui": ...}``; a blocker stands for every output."""
@@ -313,25 +307,21 @@ def _parameters(function: Callable[..., Any] | None) -> dict[str, inspect.Parame
         return {}
 
 
+def _has_kwargs(parameters: Mapping[str, inspect.Parameter]) -> bool:
+    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values())
+
+
 def _validated(comfy_class: type, schema: NodeSchema) -> frozenset[str]:
     parameters = _parameters(getattr(comfy_class, "VALIDATE_INPUTS", None))
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+    if _has_kwargs(parameters):
         return frozenset(spec.name for spec in schema.inputs)
     return frozenset(parameters)
-
-
-def _takes_kwargs(function: Callable[..., Any]) -> bool:
-    try:
-        parameters = inspect.signature(function).parameters.values()
-    except (TypeError, ValueError):
-        return False
-    return any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters)
 
 
 def _accepted(function: Callable[..., Any], values: Mapping[str, Any]) -> dict[str, Any]:
     """The values ``function`` takes: those it names, or all when it has ``**kwargs``."""
     parameters = inspect.signature(function).parameters
-    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+    if _has_kwargs(parameters):
         return dict(values)
     return {name: value for name, value in values.items() if name in parameters}
 
